@@ -1,0 +1,124 @@
+#include "core/als_explicit.h"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/als_common.h"
+
+namespace cfrec::core {
+
+namespace {
+
+// Solves [bias, factors] of every row of `m` against the fixed other side.
+// Features of a rating are [1, other factors]; its target is the rating
+// minus the global mean and the other side's bias.
+void solve_side(const Csr &m, const FactorMatrix &other, const std::vector<float> &other_bias,
+                double mean, double reg, int threads, const StopCheck &stop, FactorMatrix &out,
+                std::vector<float> &out_bias) {
+    const int f = static_cast<int>(other.cols());
+    parallel_for(
+        m.rows(), threads, kSolveChunk,
+        [&](int64_t begin, int64_t end) {
+            Eigen::MatrixXf features;
+            Eigen::VectorXf target;
+            Eigen::MatrixXf gram(f + 1, f + 1);
+            for (int64_t r = begin; r < end; ++r) {
+                const int64_t first = m.indptr[r], n = m.indptr[r + 1] - first;
+                features.resize(n, f + 1);
+                target.resize(n);
+                for (int64_t j = 0; j < n; ++j) {
+                    const int32_t o = m.indices[first + j];
+                    features(j, 0) = 1.0f;
+                    features.row(j).tail(f) = other.row(o);
+                    target(j) = static_cast<float>(m.values[first + j] - mean - other_bias[o]);
+                }
+                gram.setZero();
+                gram.diagonal().setConstant(static_cast<float>(reg * std::max<int64_t>(n, 1)));
+                gram.selfadjointView<Eigen::Lower>().rankUpdate(features.transpose());
+                Eigen::VectorXf w =
+                    gram.selfadjointView<Eigen::Lower>().llt().solve(features.transpose() * target);
+                out_bias[r] = w(0);
+                out.row(r) = w.tail(f).transpose();
+            }
+        },
+        stop);
+}
+
+}  // namespace
+
+ExplicitAls::ExplicitAls(Interactions data, const TrainOptions &options)
+    : data_(std::move(data)), options_(options) {
+    const auto &v = data_.by_user.values;
+    mean_ = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    min_ = *lo;
+    max_ = *hi;
+    users_ = FactorMatrix::Zero(data_.user_ids.size(), options.factors);
+    items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, 0.1f);
+    user_bias_.assign(data_.user_ids.size(), 0.0f);
+    item_bias_.assign(data_.item_ids.size(), 0.0f);
+}
+
+IterationReport ExplicitAls::step(const StopCheck &stop) {
+    Stopwatch clock;
+    const int threads = resolve_threads(options_.threads);
+    solve_side(data_.by_user, items_, item_bias_, mean_, options_.regularization, threads, stop,
+               users_, user_bias_);
+    solve_side(data_.by_item, users_, user_bias_, mean_, options_.regularization, threads, stop,
+               items_, item_bias_);
+    IterationReport report;
+    report.iteration = ++iteration_;
+    report.loss = loss(stop, &report.rmse);
+    report.seconds = clock.seconds();
+    return report;
+}
+
+double ExplicitAls::loss(const StopCheck &stop, double *rmse) const {
+    const Csr &m = data_.by_user;
+    std::vector<double> squared(m.rows()), penalty(m.rows());
+    parallel_for(
+        m.rows(), resolve_threads(options_.threads), 256,
+        [&](int64_t begin, int64_t end) {
+            for (int64_t u = begin; u < end; ++u) {
+                double se = 0.0;
+                for (int64_t p = m.indptr[u]; p < m.indptr[u + 1]; ++p) {
+                    const int32_t i = m.indices[p];
+                    const double pred = mean_ + user_bias_[u] + item_bias_[i] +
+                                        users_.row(u).dot(items_.row(i));
+                    se += (m.values[p] - pred) * (m.values[p] - pred);
+                }
+                squared[u] = se;
+                penalty[u] = m.row_size(static_cast<int32_t>(u)) *
+                             (users_.row(u).squaredNorm() + double(user_bias_[u]) * user_bias_[u]);
+            }
+        },
+        stop);
+    double se = std::accumulate(squared.begin(), squared.end(), 0.0);
+    double reg = std::accumulate(penalty.begin(), penalty.end(), 0.0);
+    for (int32_t i = 0; i < data_.by_item.rows(); ++i)
+        reg += data_.by_item.row_size(i) *
+               (items_.row(i).squaredNorm() + double(item_bias_[i]) * item_bias_[i]);
+    const double n = static_cast<double>(m.nnz());
+    *rmse = std::sqrt(se / n);
+    return (se + options_.regularization * reg) / n;
+}
+
+FactorModel ExplicitAls::take_model() {
+    FactorModel model;
+    model.feedback = Feedback::Explicit;
+    model.global_mean = mean_;
+    model.rating_min = min_;
+    model.rating_max = max_;
+    model.item_counts = row_sizes(data_.by_item);
+    model.user_ids = std::move(data_.user_ids);
+    model.item_ids = std::move(data_.item_ids);
+    model.user_bias = std::move(user_bias_);
+    model.item_bias = std::move(item_bias_);
+    model.user_factors = std::move(users_);
+    model.item_factors = std::move(items_);
+    return model;
+}
+
+}  // namespace cfrec::core

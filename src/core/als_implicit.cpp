@@ -1,0 +1,158 @@
+#include "core/als_implicit.h"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "core/als_common.h"
+
+namespace cfrec::core {
+
+namespace {
+
+using Gram = Eigen::MatrixXf;
+using Vec = Eigen::VectorXf;
+
+// other^T other + reg I: the contribution of every pair with confidence 1.
+Gram gram_of(const FactorMatrix &other, double reg) {
+    Gram g = Gram::Zero(other.cols(), other.cols());
+    g.selfadjointView<Eigen::Lower>().rankUpdate(other.transpose());
+    g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
+    g.diagonal().array() += static_cast<float>(reg);
+    return g;
+}
+
+struct RowView {
+    const int32_t *indices;
+    const float *values;
+    int64_t n;
+};
+
+// Minimises the row's objective from its current value x with a few CG steps.
+void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, float alpha,
+              int steps, Eigen::Ref<Vec> x, Vec &r, Vec &p, Vec &ap) {
+    // r = b - A x, with A = gram + sum (c-1) y y^T and b = sum c y.
+    r.noalias() = -gram * x;
+    for (int64_t j = 0; j < row.n; ++j) {
+        const auto y = other.row(row.indices[j]).transpose();
+        const float c = 1.0f + alpha * row.values[j];
+        r += (c - (c - 1.0f) * y.dot(x)) * y;
+    }
+    p = r;
+    float rs_old = r.squaredNorm();
+    for (int it = 0; it < steps && rs_old > 1e-20f; ++it) {
+        ap.noalias() = gram * p;
+        for (int64_t j = 0; j < row.n; ++j) {
+            const auto y = other.row(row.indices[j]).transpose();
+            ap += (alpha * row.values[j]) * y.dot(p) * y;
+        }
+        const float step = rs_old / p.dot(ap);
+        x += step * p;
+        r -= step * ap;
+        const float rs_new = r.squaredNorm();
+        p = r + (rs_new / rs_old) * p;
+        rs_old = rs_new;
+    }
+}
+
+// The exact solution, for tests and as a reference.
+void solve_cholesky(const RowView &row, const FactorMatrix &other, const Gram &gram, float alpha,
+                    Eigen::Ref<Vec> x) {
+    Gram a = gram;
+    Vec b = Vec::Zero(gram.cols());
+    for (int64_t j = 0; j < row.n; ++j) {
+        const auto y = other.row(row.indices[j]).transpose();
+        const float c = 1.0f + alpha * row.values[j];
+        a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
+        b += c * y;
+    }
+    x = a.selfadjointView<Eigen::Lower>().llt().solve(b);
+}
+
+void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
+                const StopCheck &stop, FactorMatrix &out) {
+    const Gram gram = gram_of(other, o.regularization);
+    const float alpha = static_cast<float>(o.alpha);
+    parallel_for(
+        m.rows(), resolve_threads(o.threads), kSolveChunk,
+        [&](int64_t begin, int64_t end) {
+            const Eigen::Index f = other.cols();
+            Vec x(f), r(f), p(f), ap(f);
+            for (int64_t u = begin; u < end; ++u) {
+                const RowView row{m.indices.data() + m.indptr[u], m.values.data() + m.indptr[u],
+                                  m.indptr[u + 1] - m.indptr[u]};
+                x = out.row(u).transpose();
+                if (o.solver == ImplicitSolver::Cholesky)
+                    solve_cholesky(row, other, gram, alpha, x);
+                else
+                    solve_cg(row, other, gram, alpha, o.cg_steps, x, r, p, ap);
+                out.row(u) = x.transpose();
+            }
+        },
+        stop);
+}
+
+}  // namespace
+
+ImplicitAls::ImplicitAls(Interactions data, const TrainOptions &options)
+    : data_(std::move(data)), options_(options) {
+    const float scale = 0.01f;
+    users_ = random_factors(data_.user_ids, options.factors, options.seed, 1, scale);
+    items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, scale);
+}
+
+IterationReport ImplicitAls::step(const StopCheck &stop) {
+    Stopwatch clock;
+    solve_side(data_.by_user, items_, options_, stop, users_);
+    solve_side(data_.by_item, users_, options_, stop, items_);
+    IterationReport report;
+    report.iteration = ++iteration_;
+    report.loss = loss(stop);
+    report.rmse = std::numeric_limits<double>::quiet_NaN();
+    report.seconds = clock.seconds();
+    return report;
+}
+
+// sum over all pairs of c (p - s)^2 + reg (|X|^2 + |Y|^2), where s = x.y.
+// Unobserved pairs (c = 1, p = 0) add s^2, summed at once as trace(X^T X Y^T Y);
+// observed pairs then replace their s^2 by c (1 - s)^2.
+double ImplicitAls::loss(const StopCheck &stop) const {
+    const Csr &m = data_.by_user;
+    const Eigen::MatrixXd xtx = users_.cast<double>().transpose() * users_.cast<double>();
+    const Eigen::MatrixXd yty = items_.cast<double>().transpose() * items_.cast<double>();
+    double total = (xtx.array() * yty.array()).sum();
+    std::vector<double> observed(m.rows());
+    parallel_for(
+        m.rows(), resolve_threads(options_.threads), 256,
+        [&](int64_t begin, int64_t end) {
+            for (int64_t u = begin; u < end; ++u) {
+                double sum = 0.0;
+                for (int64_t p = m.indptr[u]; p < m.indptr[u + 1]; ++p) {
+                    const double s = users_.row(u).dot(items_.row(m.indices[p]));
+                    const double c = 1.0 + options_.alpha * m.values[p];
+                    sum += c * (1.0 - s) * (1.0 - s) - s * s;
+                }
+                observed[u] = sum;
+            }
+        },
+        stop);
+    total += std::accumulate(observed.begin(), observed.end(), 0.0);
+    total += options_.regularization * (xtx.trace() + yty.trace());
+    return total / static_cast<double>(m.nnz());
+}
+
+FactorModel ImplicitAls::take_model() {
+    FactorModel model;
+    model.feedback = Feedback::Implicit;
+    model.item_counts = row_sizes(data_.by_item);
+    model.user_bias.assign(data_.user_ids.size(), 0.0f);
+    model.item_bias.assign(data_.item_ids.size(), 0.0f);
+    model.user_ids = std::move(data_.user_ids);
+    model.item_ids = std::move(data_.item_ids);
+    model.user_factors = std::move(users_);
+    model.item_factors = std::move(items_);
+    return model;
+}
+
+}  // namespace cfrec::core

@@ -1,0 +1,57 @@
+// Training data: (user, item, value) rows turned into compressed sparse rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace cfrec::core {
+
+// Compressed sparse rows: row r owns indices/values [indptr[r], indptr[r+1]).
+struct Csr {
+    std::vector<int64_t> indptr{0};
+    std::vector<int32_t> indices;
+    std::vector<float> values;
+
+    int32_t rows() const { return static_cast<int32_t>(indptr.size()) - 1; }
+    int64_t nnz() const { return static_cast<int64_t>(indices.size()); }
+    int64_t row_size(int32_t r) const { return indptr[r + 1] - indptr[r]; }
+};
+
+// What repeated (user, item) rows mean: ratings average, interactions add up.
+enum class DuplicatePolicy { Average, Sum };
+
+struct Interactions {
+    std::vector<int64_t> user_ids;  // ascending; dense user index -> external id
+    std::vector<int64_t> item_ids;  // ascending; dense item index -> external id
+    Csr by_user;                    // rows: users, indices: items
+    Csr by_item;                    // rows: items, indices: users
+    int64_t rows_read = 0;          // rows given to the builder
+    int64_t duplicates_merged = 0;  // rows folded into an earlier (user, item)
+};
+
+// Collects rows in batches (as the glue reads them) and builds Interactions.
+// Dense indices follow ascending external ids, so the result does not depend
+// on the order rows arrive in.
+class InteractionBuilder {
+public:
+    explicit InteractionBuilder(DuplicatePolicy policy) : policy_(policy) {}
+
+    // Throws Error(DataError) for a value that is NaN or infinite.
+    void add(const int64_t *users, const int64_t *items, const float *values, size_t n);
+    size_t rows() const { return users_.size(); }
+
+    // Consumes the collected rows. Throws Error(DataError) when there are none.
+    Interactions finish();
+
+private:
+    DuplicatePolicy policy_;
+    std::vector<int64_t> users_;
+    std::vector<int64_t> items_;
+    std::vector<float> values_;
+};
+
+// The transpose of a CSR matrix with `columns` columns.
+Csr transpose(const Csr &m, int32_t columns);
+
+}  // namespace cfrec::core

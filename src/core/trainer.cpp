@@ -1,0 +1,45 @@
+#include "core/trainer.h"
+
+#include <cmath>
+#include <string>
+
+#include "core/als_explicit.h"
+#include "core/als_implicit.h"
+#include "core/errors.h"
+
+namespace cfrec::core {
+
+namespace {
+
+void require(bool ok, const std::string &message, const std::string &hint) {
+    if (!ok) throw Error(ErrorKind::InvalidArgument, message, hint);
+}
+
+}  // namespace
+
+void validate_options(const TrainOptions &o) {
+    require(o.factors >= 1 && o.factors <= 1024, "factors must be between 1 and 1024",
+            "Typical values are 16 to 256.");
+    require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
+            "ALS usually converges in 10 to 30 iterations.");
+    require(std::isfinite(o.regularization) && o.regularization >= 0.0,
+            "regularization must be a finite number >= 0", "");
+    require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0", "");
+    require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
+}
+
+std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options) {
+    validate_options(options);
+    if (options.feedback == Feedback::Implicit) {
+        for (float v : data.by_user.values)
+            if (v < 0.0f)
+                throw Error(ErrorKind::DataError,
+                            "implicit feedback needs interaction strengths >= 0",
+                            "Negative values have no meaning as confidence; filter them out "
+                            "or train with feedback => 'explicit'.");
+        return std::make_unique<ImplicitAls>(std::move(data), options);
+    }
+    return std::make_unique<ExplicitAls>(std::move(data), options);
+}
+
+}  // namespace cfrec::core

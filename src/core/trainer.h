@@ -1,0 +1,51 @@
+// Training, one iteration at a time, so the caller can report progress and
+// honour cancellation between iterations.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/factor_model.h"
+#include "core/interactions.h"
+#include "core/parallel.h"
+
+namespace cfrec::core {
+
+enum class ImplicitSolver { ConjugateGradient, Cholesky };
+
+struct TrainOptions {
+    Feedback feedback = Feedback::Explicit;
+    int factors = 64;
+    int iterations = 15;
+    double regularization = 0.1;
+    double alpha = 1.0;  // implicit: confidence = 1 + alpha * value
+    uint64_t seed = 42;
+    int threads = 0;  // 0 = all cores
+    ImplicitSolver solver = ImplicitSolver::ConjugateGradient;
+    int cg_steps = 3;
+};
+
+struct IterationReport {
+    int iteration = 0;   // 1-based
+    double loss = 0.0;   // training objective divided by the number of interactions
+    double rmse = 0.0;   // explicit: training RMSE; implicit: NaN
+    double seconds = 0;  // wall time of this iteration
+};
+
+class Trainer {
+public:
+    virtual ~Trainer() = default;
+    // Runs one full alternation (users, then items). Throws Cancelled when
+    // `stop` says so; a cancelled trainer is half-updated and must be dropped.
+    virtual IterationReport step(const StopCheck &stop) = 0;
+    // Moves the trained model out; the trainer is spent afterwards.
+    virtual FactorModel take_model() = 0;
+};
+
+// Validates options against the data (throws Error) and sets up a trainer.
+std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options);
+
+// The checks make_trainer applies, usable before any data has been read.
+void validate_options(const TrainOptions &options);
+
+}  // namespace cfrec::core

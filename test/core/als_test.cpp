@@ -1,0 +1,215 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/serving.h"
+#include "core/trainer.h"
+#include "test_data.h"
+
+using namespace cfrec;
+
+namespace {
+
+// A rank-3 rating matrix with biases; `observed` of it is revealed for
+// training, the rest is returned in `hidden` for checking.
+struct Planted {
+    test::Triplets train, hidden;
+};
+
+Planted planted_ratings(int users, int items, double observed, uint64_t seed) {
+    core::SplitMix64 rng(seed);
+    const int f = 3;
+    std::vector<double> u(users * f), v(items * f), bu(users), bi(items);
+    for (auto &x : u) x = rng.uniform() * 2 - 1;
+    for (auto &x : v) x = rng.uniform() * 2 - 1;
+    for (auto &x : bu) x = rng.uniform() - 0.5;
+    for (auto &x : bi) x = rng.uniform() - 0.5;
+    Planted p;
+    for (int a = 0; a < users; ++a)
+        for (int b = 0; b < items; ++b) {
+            double r = 3.0 + bu[a] + bi[b];
+            for (int k = 0; k < f; ++k) r += u[a * f + k] * v[b * f + k];
+            (rng.uniform() < observed ? p.train : p.hidden).add(a, b, static_cast<float>(r));
+        }
+    return p;
+}
+
+core::FactorModel train(const test::Triplets &t, const core::TrainOptions &o,
+                        std::vector<double> *losses = nullptr) {
+    auto policy = o.feedback == core::Feedback::Explicit ? core::DuplicatePolicy::Average
+                                                         : core::DuplicatePolicy::Sum;
+    auto trainer = core::make_trainer(test::build(t, policy), o);
+    for (int it = 0; it < o.iterations; ++it) {
+        auto report = trainer->step(test::never_stop);
+        if (losses) losses->push_back(report.loss);
+    }
+    return trainer->take_model();
+}
+
+// Users 0..49 like items 0..29, users 50..99 like items 30..59; each user
+// reveals 60% of their group's items.
+test::Triplets two_communities(uint64_t seed) {
+    core::SplitMix64 rng(seed);
+    test::Triplets t;
+    for (int u = 0; u < 100; ++u)
+        for (int i = 0; i < 30; ++i)
+            if (rng.uniform() < 0.6) t.add(u, (u < 50 ? 0 : 30) + i, 1.0f + (rng.next() % 3));
+    return t;
+}
+
+}  // namespace
+
+TEST(ExplicitAls, RecoversAPlantedLowRankMatrix) {
+    Planted p = planted_ratings(80, 60, 0.5, 7);
+    core::TrainOptions o;
+    o.factors = 3;
+    o.iterations = 40;
+    o.regularization = 0.001;
+    std::vector<double> losses;
+    core::FactorModel m = train(p.train, o, &losses);
+    double se = 0;
+    for (size_t j = 0; j < p.hidden.users.size(); ++j) {
+        double e = core::predict(m, p.hidden.users[j], p.hidden.items[j]) - p.hidden.values[j];
+        se += e * e;
+    }
+    double rmse = std::sqrt(se / p.hidden.users.size());
+    EXPECT_LT(rmse, 0.05) << "held-out RMSE on a noise-free rank-3 matrix";
+    for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-4));
+}
+
+TEST(ExplicitAls, PredictionsAreClippedAndUnknownIdsFallBack) {
+    Planted p = planted_ratings(30, 20, 0.7, 3);
+    core::TrainOptions o;
+    o.factors = 4;
+    o.iterations = 5;
+    core::FactorModel m = train(p.train, o);
+    const float unknown_both = core::predict(m, -1, -1);
+    EXPECT_NEAR(unknown_both, std::clamp<double>(m.global_mean, m.rating_min, m.rating_max), 1e-5);
+    const int32_t i = m.item_index(3);
+    EXPECT_NEAR(core::predict(m, -1, 3), m.global_mean + m.item_bias[i], 1e-5);
+    for (int u = 0; u < 30; ++u)
+        for (int it = 0; it < 20; ++it) {
+            float r = core::predict(m, u, it);
+            EXPECT_GE(r, m.rating_min);
+            EXPECT_LE(r, m.rating_max);
+        }
+}
+
+TEST(ImplicitAls, RanksPlantedPositivesFirst) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 2;  // the planted structure has rank 2
+    o.iterations = 15;
+    o.regularization = 0.1;
+    o.alpha = 2.0;
+    test::Triplets t = two_communities(11);
+    core::FactorModel m = train(t, o);
+    for (int u = 0; u < 100; ++u) {
+        std::vector<int64_t> seen;
+        for (size_t j = 0; j < t.users.size(); ++j)
+            if (t.users[j] == u) seen.push_back(t.items[j]);
+        auto excluded = core::known_items(m, seen.data(), seen.size());
+        const int unseen_own = 30 - static_cast<int>(excluded.size());
+        auto top = core::recommend(m, m.user_index(u), unseen_own, excluded);
+        ASSERT_EQ(static_cast<int>(top.size()), unseen_own);
+        for (const auto &s : top) {
+            const int64_t item = m.item_ids[s.index];
+            EXPECT_EQ(item < 30, u < 50) << "user " << u << " got item " << item;
+        }
+    }
+}
+
+TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
+    test::Triplets t = two_communities(5);
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 6;
+    o.iterations = 1;
+    o.alpha = 3.0;
+    o.regularization = 0.1;
+    o.solver = core::ImplicitSolver::Cholesky;
+    core::FactorModel exact = train(t, o);
+    o.solver = core::ImplicitSolver::ConjugateGradient;
+    o.cg_steps = 6;  // as many steps as dimensions: CG is exact up to rounding
+    core::FactorModel cg = train(t, o);
+    EXPECT_LT((exact.user_factors - cg.user_factors).cwiseAbs().maxCoeff(), 1e-3);
+    EXPECT_LT((exact.item_factors - cg.item_factors).cwiseAbs().maxCoeff(), 1e-3);
+
+    // The default three warm-started steps reach nearly the same objective.
+    o.iterations = 10;
+    o.cg_steps = 3;
+    std::vector<double> cg_loss, chol_loss;
+    train(t, o, &cg_loss);
+    o.solver = core::ImplicitSolver::Cholesky;
+    train(t, o, &chol_loss);
+    EXPECT_NEAR(cg_loss.back(), chol_loss.back(), 0.02 * chol_loss.back());
+}
+
+TEST(ImplicitAls, LossDecreases) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 8;
+    o.iterations = 8;
+    o.solver = core::ImplicitSolver::Cholesky;
+    std::vector<double> losses;
+    train(two_communities(2), o, &losses);
+    for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-4));
+}
+
+TEST(Training, SameSeedSameModelWhateverTheThreadCount) {
+    for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
+        core::TrainOptions o;
+        o.feedback = feedback;
+        o.factors = 5;
+        o.iterations = 3;
+        o.threads = 1;
+        test::Triplets t = two_communities(9);
+        core::FactorModel a = train(t, o);
+        o.threads = 2;
+        core::FactorModel b = train(t, o);
+        EXPECT_EQ(a.user_factors, b.user_factors);
+        EXPECT_EQ(a.item_factors, b.item_factors);
+        o.seed = 43;
+        core::FactorModel c = train(t, o);
+        EXPECT_NE(a.item_factors, c.item_factors);
+    }
+}
+
+TEST(Training, StopCheckCancelsAStep) {
+    core::TrainOptions o;
+    o.factors = 4;
+    auto trainer = core::make_trainer(test::build(two_communities(1)), o);
+    EXPECT_THROW(trainer->step([] { return true; }), core::Cancelled);
+}
+
+TEST(Training, OptionsOutOfRangeAreInvalidArguments) {
+    core::TrainOptions o;
+    auto expect_invalid = [](const core::TrainOptions &bad) {
+        try {
+            core::validate_options(bad);
+            FAIL() << "expected an error";
+        } catch (const core::Error &e) {
+            EXPECT_EQ(e.kind(), core::ErrorKind::InvalidArgument);
+        }
+    };
+    o.factors = 0;
+    expect_invalid(o);
+    o = {};
+    o.iterations = 0;
+    expect_invalid(o);
+    o = {};
+    o.regularization = -1;
+    expect_invalid(o);
+    o = {};
+    o.alpha = std::nan("");
+    expect_invalid(o);
+}
+
+TEST(ImplicitAls, NegativeStrengthsAreRejected) {
+    test::Triplets t;
+    t.add(1, 1, -1.0f);
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    EXPECT_THROW(core::make_trainer(test::build(t, core::DuplicatePolicy::Sum), o), core::Error);
+}

@@ -1,0 +1,79 @@
+#include "core/interactions.h"
+
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "test_data.h"
+
+using namespace cfrec;
+
+TEST(Interactions, DenseIndicesFollowSortedIdsWhateverTheRowOrder) {
+    test::Triplets a, b;
+    a.add(30, 7, 1);
+    a.add(10, 5, 2);
+    a.add(20, 9, 3);
+    b.add(20, 9, 3);
+    b.add(30, 7, 1);
+    b.add(10, 5, 2);
+    core::Interactions x = test::build(a), y = test::build(b);
+    EXPECT_EQ(x.user_ids, (std::vector<int64_t>{10, 20, 30}));
+    EXPECT_EQ(x.item_ids, (std::vector<int64_t>{5, 7, 9}));
+    EXPECT_EQ(x.by_user.indices, y.by_user.indices);
+    EXPECT_EQ(x.by_user.values, y.by_user.values);
+    EXPECT_EQ(x.by_user.indices, (std::vector<int32_t>{0, 2, 1}));
+}
+
+TEST(Interactions, DuplicatesAverageForRatings) {
+    test::Triplets t;
+    t.add(1, 1, 2);
+    t.add(1, 1, 4);
+    t.add(1, 2, 5);
+    core::Interactions x = test::build(t, core::DuplicatePolicy::Average);
+    EXPECT_EQ(x.rows_read, 3);
+    EXPECT_EQ(x.duplicates_merged, 1);
+    ASSERT_EQ(x.by_user.nnz(), 2);
+    EXPECT_FLOAT_EQ(x.by_user.values[0], 3.0f);
+    EXPECT_FLOAT_EQ(x.by_user.values[1], 5.0f);
+}
+
+TEST(Interactions, DuplicatesAddUpForImplicitStrengths) {
+    test::Triplets t;
+    t.add(1, 1, 2);
+    t.add(1, 1, 4);
+    t.add(1, 1, 1);
+    core::Interactions x = test::build(t, core::DuplicatePolicy::Sum);
+    EXPECT_EQ(x.duplicates_merged, 2);
+    ASSERT_EQ(x.by_user.nnz(), 1);
+    EXPECT_FLOAT_EQ(x.by_user.values[0], 7.0f);
+}
+
+TEST(Interactions, ItemSideIsTheTranspose) {
+    test::Triplets t;
+    t.add(1, 10, 1);
+    t.add(1, 11, 2);
+    t.add(2, 10, 3);
+    core::Interactions x = test::build(t);
+    EXPECT_EQ(x.by_item.indptr, (std::vector<int64_t>{0, 2, 3}));
+    EXPECT_EQ(x.by_item.indices, (std::vector<int32_t>{0, 1, 0}));
+    EXPECT_EQ(x.by_item.values, (std::vector<float>{1, 3, 2}));
+}
+
+TEST(Interactions, EmptyInputIsADataError) {
+    core::InteractionBuilder builder(core::DuplicatePolicy::Average);
+    try {
+        builder.finish();
+        FAIL() << "expected an error";
+    } catch (const core::Error &e) {
+        EXPECT_EQ(e.kind(), core::ErrorKind::DataError);
+    }
+}
+
+TEST(Interactions, NonFiniteValuesAreRejected) {
+    core::InteractionBuilder builder(core::DuplicatePolicy::Average);
+    int64_t u = 1, i = 2;
+    float nan = std::numeric_limits<float>::quiet_NaN();
+    float inf = std::numeric_limits<float>::infinity();
+    EXPECT_THROW(builder.add(&u, &i, &nan, 1), core::Error);
+    EXPECT_THROW(builder.add(&u, &i, &inf, 1), core::Error);
+    EXPECT_EQ(builder.rows(), 0u);
+}

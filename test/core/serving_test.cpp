@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/parallel.h"
+#include "core/random.h"
+#include "core/serving.h"
+#include "core/topk.h"
+
+using namespace cfrec;
+
+TEST(TopK, EqualsAFullSortWithTiesAndExclusions) {
+    core::SplitMix64 rng(99);
+    for (int trial = 0; trial < 200; ++trial) {
+        const int n = 1 + static_cast<int>(rng.next() % 300);
+        const int k = 1 + static_cast<int>(rng.next() % 40);
+        std::vector<float> scores(n);
+        for (auto &s : scores) s = static_cast<float>(rng.next() % 20);  // many ties
+        std::vector<int32_t> excluded;
+        for (int i = 0; i < n; ++i)
+            if (rng.uniform() < 0.2) excluded.push_back(i);
+        if (!excluded.empty()) excluded.push_back(excluded.front());  // a duplicate
+        std::sort(excluded.begin(), excluded.end());
+
+        std::vector<int32_t> all;
+        for (int i = 0; i < n; ++i)
+            if (!std::binary_search(excluded.begin(), excluded.end(), i)) all.push_back(i);
+        std::sort(all.begin(), all.end(), [&](int32_t a, int32_t b) {
+            return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+        });
+        all.resize(std::min<size_t>(all.size(), k));
+
+        auto top = core::top_k(scores.data(), n, k, excluded);
+        ASSERT_EQ(top.size(), all.size());
+        for (size_t j = 0; j < top.size(); ++j) {
+            EXPECT_EQ(top[j].index, all[j]);
+            EXPECT_EQ(top[j].score, scores[all[j]]);
+        }
+    }
+}
+
+TEST(TopK, NothingEligibleGivesNothing) {
+    float scores[2] = {1, 2};
+    EXPECT_TRUE(core::top_k(scores, 2, 5, {0, 1}).empty());
+    EXPECT_TRUE(core::top_k(scores, 2, 0, {}).empty());
+}
+
+namespace {
+
+core::FactorModel tiny_model() {
+    core::FactorModel m;
+    m.feedback = core::Feedback::Implicit;
+    m.user_ids = {100};
+    m.item_ids = {1, 2, 3, 4};
+    m.user_bias = {0};
+    m.item_bias = {0, 0, 0, 0};
+    m.user_factors = core::FactorMatrix(1, 2);
+    m.user_factors << 1, 0;
+    m.item_factors = core::FactorMatrix(4, 2);
+    m.item_factors << 1, 0,  //
+        2, 2,                //
+        0, 1,                //
+        -1, 0;
+    m.item_counts = {5, 9, 9, 1};
+    return m;
+}
+
+}  // namespace
+
+TEST(Serving, SimilarItemsUseCosineAndSkipTheItem) {
+    core::FactorModel m = tiny_model();
+    auto top = core::similar_items(m, 0, 10);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0].index, 1);
+    EXPECT_NEAR(top[0].score, std::sqrt(0.5f), 1e-6);
+    EXPECT_EQ(top[1].index, 2);
+    EXPECT_NEAR(top[1].score, 0.0f, 1e-6);
+    EXPECT_EQ(top[2].index, 3);
+    EXPECT_NEAR(top[2].score, -1.0f, 1e-6);
+}
+
+TEST(Serving, RecommendAndPopularHonourExclusions) {
+    core::FactorModel m = tiny_model();
+    int64_t seen_ids[] = {2, 77};  // 77 is unknown to the model and ignored
+    auto excluded = core::known_items(m, seen_ids, 2);
+    EXPECT_EQ(excluded, (std::vector<int32_t>{1}));
+    auto top = core::recommend(m, 0, 2, excluded);
+    ASSERT_EQ(top.size(), 2u);
+    EXPECT_EQ(top[0].index, 0);  // score 1
+    EXPECT_EQ(top[1].index, 2);  // score 0 beats -1
+    auto pop = core::popular(m, 3, {});
+    EXPECT_EQ(pop[0].index, 1);  // 9 interactions, lower index wins the tie
+    EXPECT_EQ(pop[1].index, 2);
+    EXPECT_EQ(pop[2].index, 0);
+    EXPECT_FLOAT_EQ(pop[0].score, 9.0f);
+}
+
+TEST(Serving, ImplicitPredictionForUnknownIdsIsZero) {
+    core::FactorModel m = tiny_model();
+    EXPECT_FLOAT_EQ(core::predict(m, 100, 2), 2.0f);
+    EXPECT_FLOAT_EQ(core::predict(m, 5, 2), 0.0f);
+    EXPECT_FLOAT_EQ(core::predict(m, 100, 50), 0.0f);
+}
+
+TEST(ParallelFor, VisitsEveryIndexOnceAndPropagatesErrors) {
+    std::vector<int> hits(1000, 0);
+    core::parallel_for(
+        1000, 2, 7,
+        [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) ++hits[i];
+        },
+        [] { return false; });
+    EXPECT_TRUE(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+    EXPECT_THROW(core::parallel_for(
+                     100, 2, 1,
+                     [](int64_t b, int64_t) {
+                         if (b == 50) throw std::runtime_error("boom");
+                     },
+                     [] { return false; }),
+                 std::runtime_error);
+}

@@ -1,0 +1,32 @@
+// Seeded synthetic data for the core tests.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/interactions.h"
+#include "core/parallel.h"
+#include "core/random.h"
+
+namespace cfrec::test {
+
+struct Triplets {
+    std::vector<int64_t> users, items;
+    std::vector<float> values;
+    void add(int64_t u, int64_t i, float v) {
+        users.push_back(u);
+        items.push_back(i);
+        values.push_back(v);
+    }
+};
+
+inline core::Interactions build(const Triplets &t,
+                                core::DuplicatePolicy policy = core::DuplicatePolicy::Average) {
+    core::InteractionBuilder builder(policy);
+    builder.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
+    return builder.finish();
+}
+
+inline const core::StopCheck never_stop = [] { return false; };
+
+}  // namespace cfrec::test
