@@ -1,6 +1,7 @@
 #include "core/als_implicit.h"
 
 #include <Eigen/Cholesky>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -14,13 +15,17 @@ namespace {
 using Gram = Eigen::MatrixXf;
 using Vec = Eigen::VectorXf;
 
-// other^T other + reg I: the contribution of every pair with confidence 1.
-Gram gram_of(const FactorMatrix &other, double reg) {
+// other^T other: the contribution of every pair with confidence 1.
+Gram gram_of(const FactorMatrix &other) {
     Gram g = Gram::Zero(other.cols(), other.cols());
     g.selfadjointView<Eigen::Lower>().rankUpdate(other.transpose());
     g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
-    g.diagonal().array() += static_cast<float>(reg);
     return g;
+}
+
+// A row's penalty: lambda, times its number of interactions when scaled.
+float row_regularization(const TrainOptions &o, int64_t n) {
+    return static_cast<float>(o.regularization * (o.scale_regularization ? std::max<int64_t>(n, 1) : 1));
 }
 
 struct RowView {
@@ -30,10 +35,11 @@ struct RowView {
 };
 
 // Minimises the row's objective from its current value x with a few CG steps.
-void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, float alpha,
-              int steps, Eigen::Ref<Vec> x, Vec &r, Vec &p, Vec &ap) {
-    // r = b - A x, with A = gram + sum (c-1) y y^T and b = sum c y.
+void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, float reg,
+              float alpha, int steps, Eigen::Ref<Vec> x, Vec &r, Vec &p, Vec &ap) {
+    // r = b - A x, with A = gram + reg I + sum (c-1) y y^T and b = sum c y.
     r.noalias() = -gram * x;
+    r -= reg * x;
     for (int64_t j = 0; j < row.n; ++j) {
         const auto y = other.row(row.indices[j]).transpose();
         const float c = 1.0f + alpha * row.values[j];
@@ -43,6 +49,7 @@ void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, f
     float rs_old = r.squaredNorm();
     for (int it = 0; it < steps && rs_old > 1e-20f; ++it) {
         ap.noalias() = gram * p;
+        ap += reg * p;
         for (int64_t j = 0; j < row.n; ++j) {
             const auto y = other.row(row.indices[j]).transpose();
             ap += (alpha * row.values[j]) * y.dot(p) * y;
@@ -57,9 +64,10 @@ void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, f
 }
 
 // The exact solution, for tests and as a reference.
-void solve_cholesky(const RowView &row, const FactorMatrix &other, const Gram &gram, float alpha,
-                    Eigen::Ref<Vec> x) {
+void solve_cholesky(const RowView &row, const FactorMatrix &other, const Gram &gram, float reg,
+                    float alpha, Eigen::Ref<Vec> x) {
     Gram a = gram;
+    a.diagonal().array() += reg;
     Vec b = Vec::Zero(gram.cols());
     for (int64_t j = 0; j < row.n; ++j) {
         const auto y = other.row(row.indices[j]).transpose();
@@ -72,7 +80,7 @@ void solve_cholesky(const RowView &row, const FactorMatrix &other, const Gram &g
 
 void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
                 const StopCheck &stop, FactorMatrix &out) {
-    const Gram gram = gram_of(other, o.regularization);
+    const Gram gram = gram_of(other);
     const float alpha = static_cast<float>(o.alpha);
     parallel_for(
         m.rows(), resolve_threads(o.threads), kSolveChunk,
@@ -82,11 +90,12 @@ void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
             for (int64_t u = begin; u < end; ++u) {
                 const RowView row{m.indices.data() + m.indptr[u], m.values.data() + m.indptr[u],
                                   m.indptr[u + 1] - m.indptr[u]};
+                const float reg = row_regularization(o, row.n);
                 x = out.row(u).transpose();
                 if (o.solver == ImplicitSolver::Cholesky)
-                    solve_cholesky(row, other, gram, alpha, x);
+                    solve_cholesky(row, other, gram, reg, alpha, x);
                 else
-                    solve_cg(row, other, gram, alpha, o.cg_steps, x, r, p, ap);
+                    solve_cg(row, other, gram, reg, alpha, o.cg_steps, x, r, p, ap);
                 out.row(u) = x.transpose();
             }
         },
@@ -122,7 +131,7 @@ double ImplicitAls::loss(const StopCheck &stop) const {
     const Eigen::MatrixXd xtx = users_.cast<double>().transpose() * users_.cast<double>();
     const Eigen::MatrixXd yty = items_.cast<double>().transpose() * items_.cast<double>();
     double total = (xtx.array() * yty.array()).sum();
-    std::vector<double> observed(m.rows());
+    std::vector<double> observed(m.rows()), penalty(m.rows());
     parallel_for(
         m.rows(), resolve_threads(options_.threads), 256,
         [&](int64_t begin, int64_t end) {
@@ -134,11 +143,16 @@ double ImplicitAls::loss(const StopCheck &stop) const {
                     sum += c * (1.0 - s) * (1.0 - s) - s * s;
                 }
                 observed[u] = sum;
+                penalty[u] = row_regularization(options_, m.row_size(static_cast<int32_t>(u))) *
+                             static_cast<double>(users_.row(u).squaredNorm());
             }
         },
         stop);
     total += std::accumulate(observed.begin(), observed.end(), 0.0);
-    total += options_.regularization * (xtx.trace() + yty.trace());
+    total += std::accumulate(penalty.begin(), penalty.end(), 0.0);
+    for (int32_t i = 0; i < data_.by_item.rows(); ++i)
+        total += row_regularization(options_, data_.by_item.row_size(i)) *
+                 static_cast<double>(items_.row(i).squaredNorm());
     return total / static_cast<double>(m.nnz());
 }
 

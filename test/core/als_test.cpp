@@ -213,3 +213,15 @@ TEST(ImplicitAls, NegativeStrengthsAreRejected) {
     o.feedback = core::Feedback::Implicit;
     EXPECT_THROW(core::make_trainer(test::build(t, core::DuplicatePolicy::Sum), o), core::Error);
 }
+
+TEST(ImplicitAls, UnscaledRegularizationConvergesToo) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 4;
+    o.iterations = 6;
+    o.regularization = 1.0;
+    o.scale_regularization = false;
+    std::vector<double> losses;
+    train(two_communities(4), o, &losses);
+    for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-3));
+}

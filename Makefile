@@ -1,0 +1,40 @@
+# cfrec: the PostgreSQL extension, built with PGXS.
+#   make && make install && make installcheck
+# The C++ core is also built alone by CMakeLists.txt for its unit tests.
+
+EXTENSION = cfrec
+EXTVERSION = 0.1.0
+MODULE_big = cfrec
+
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp))
+GLUE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
+OBJS = $(CORE_OBJS) $(GLUE_OBJS)
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+# pg_regress: every file in sql/ must be listed in the schedule (checked by
+# scripts/check-schedule), so a new test cannot be forgotten.
+REGRESS = --schedule=test/schedule
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# WERROR=-Werror (set by scripts/test) turns warnings into errors.
+# CPU-specific code by default, as pgvector does; OPTFLAGS= for a portable build.
+OPTFLAGS ?= -march=native
+PG_CPPFLAGS = -Isrc -isystem /usr/include/eigen3
+PG_CXXFLAGS = -std=c++17 -O3 $(OPTFLAGS) -fPIC $(WERROR) -Wall -Wextra -Wno-maybe-uninitialized \
+	-Wno-unused-parameter -Wno-missing-field-initializers -Wno-register
+SHLIB_LINK = -lstdc++ -lpthread
+
+# No LLVM bitcode for JIT inlining: it would need clang++ and buys nothing here.
+override with_llvm = no
+
+EXTRA_CLEAN = $(DATA_built)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: src/sql/$(EXTENSION).sql
+	cp $< $@
+
+$(OBJS): $(wildcard src/core/*.h src/pg/*.h)

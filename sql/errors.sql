@@ -1,0 +1,79 @@
+-- Every bad call gets an ERROR with a proper SQLSTATE, and a HINT where one helps.
+-- try() runs a statement and shows (code, message, hint) of its error, which
+-- keeps this file free of source line numbers.
+CREATE FUNCTION try(statement text, OUT code text, OUT message text, OUT hint text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    code := 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+END $$;
+\set VERBOSITY terse
+CREATE TABLE err_ratings (user_id int, item_id int, rating real, label text, at timestamptz);
+INSERT INTO err_ratings SELECT u, i, 1 + (u + i) % 5, 'x', now() FROM generate_series(1, 5) u, generate_series(1, 5) i;
+-- Missing table and columns.
+SELECT * FROM try($$SELECT cfrec_train('no_such_table')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', user_column => 'uid')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', item_column => 'movie_id')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', rating_column => 'stars')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', user_column => 'ctid')$$);
+-- Wrong types and object kinds.
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', rating_column => 'label')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', rating_column => 'at')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', user_column => 'rating')$$);
+CREATE SEQUENCE err_seq;
+SELECT * FROM try($$SELECT cfrec_train('err_seq')$$);
+-- Bad values in the data.
+CREATE TABLE err_nan AS SELECT * FROM err_ratings;
+INSERT INTO err_nan VALUES (9, 9, 'NaN');
+SELECT * FROM try($$SELECT cfrec_train('err_nan')$$);
+CREATE TABLE err_inf AS SELECT * FROM err_ratings;
+INSERT INTO err_inf VALUES (9, 9, '-Infinity');
+SELECT * FROM try($$SELECT cfrec_train('err_inf')$$);
+CREATE TABLE err_neg AS SELECT * FROM err_ratings;
+INSERT INTO err_neg VALUES (9, 9, -1);
+SELECT * FROM try($$SELECT cfrec_train('err_neg', feedback => 'implicit')$$);
+CREATE TABLE err_empty (user_id int, item_id int, rating real);
+SELECT * FROM try($$SELECT cfrec_train('err_empty')$$);
+INSERT INTO err_empty VALUES (NULL, 1, 1), (1, NULL, 2);
+SELECT * FROM try($$SELECT cfrec_train('err_empty')$$);
+-- Parameters out of range.
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', factors => 0)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', factors => 5000)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', iterations => 0)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', regularization => -1)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', regularization => 'NaN')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', feedback => 'implicit', alpha => 'Infinity')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', feedback => 'ratings')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => '')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', rating_column => NULL)$$);
+-- NULL arguments.
+SELECT * FROM try($$SELECT cfrec_train(NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', user_column => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', feedback => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', factors => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', seed => NULL)$$);
+-- Serving: unknown model, bad k, NULLs.
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => 'nope')$$);
+SELECT * FROM try($$SELECT cfrec_predict(1, 1, model => 'nope')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_similar_items(1, model => 'nope')$$);
+SELECT cfrec_train('err_ratings', model => 'err', factors => 2, iterations => 1) IS NOT NULL AS trained;
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, 0, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, -5, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_similar_items(1, 0, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(NULL, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, NULL, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => NULL)$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => 'err', exclude_seen => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_predict(NULL, 1, model => 'err')$$);
+SELECT * FROM try($$SELECT cfrec_predict(1, NULL, model => 'err')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_similar_items(NULL, model => 'err')$$);
+SELECT * FROM try($$SELECT cfrec_drop_model('nope')$$);
+SELECT * FROM try($$SELECT cfrec_drop_model(NULL)$$);
+-- The source of a model disappears: serving with exclude_seen says so,
+-- serving without it still works.
+DROP TABLE err_ratings;
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => 'err')$$);
+SELECT count(*) FROM cfrec_recommend(1, model => 'err', exclude_seen => false);

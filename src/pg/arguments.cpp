@@ -1,0 +1,40 @@
+#include "pg/arguments.h"
+
+namespace cfrec::pg {
+
+void require_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
+    if (PG_ARGISNULL(arg))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("argument \"%s\" must not be NULL", name),
+                        errhint("Leave the argument out to use its default.")));
+}
+
+char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
+    require_argument(fcinfo, arg, name);
+    return text_to_cstring(PG_GETARG_TEXT_PP(arg));
+}
+
+char *model_argument(FunctionCallInfo fcinfo, int arg) {
+    char *model = text_argument(fcinfo, arg, "model");
+    if (model[0] == '\0')
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("model name must not be empty"),
+                        errhint("Leave model out to use the model called 'default'.")));
+    return model;
+}
+
+int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low, int32 high) {
+    require_argument(fcinfo, arg, name);
+    int32 value = PG_GETARG_INT32(arg);
+    if (value < low || value > high)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must be between %d and %d, not %d", name, low, high, value)));
+    return value;
+}
+
+const char *extension_schema(FunctionCallInfo fcinfo) {
+    Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+    return quote_identifier(get_namespace_name(schema));
+}
+
+}  // namespace cfrec::pg

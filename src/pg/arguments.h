@@ -1,0 +1,25 @@
+// Checks of SQL arguments shared by the entry points. Each raises a Postgres
+// ERROR with a SQLSTATE and a hint; none returns on bad input.
+#pragma once
+
+#include "pg/postgres_headers.h"
+
+namespace cfrec::pg {
+
+// ERROR (22004) when argument `arg`, called `name` in SQL, is NULL.
+void require_argument(FunctionCallInfo fcinfo, int arg, const char *name);
+
+// The text argument as a C string; ERROR when NULL.
+char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name);
+
+// A model name: not NULL, not empty.
+char *model_argument(FunctionCallInfo fcinfo, int arg);
+
+// An integer argument within [low, high].
+int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low, int32 high);
+
+// The quoted name of the schema cfrec was installed in (that of the function
+// being called), for schema-qualified queries on cfrec's own tables.
+const char *extension_schema(FunctionCallInfo fcinfo);
+
+}  // namespace cfrec::pg

@@ -1,0 +1,20 @@
+// Per-backend cache of trained models for serving.
+//
+// Entries are keyed by model name and tagged with the model's version from
+// the catalog row the caller just read under its own snapshot. A retrain or
+// drop committed elsewhere changes what that row says, so the next call
+// reloads; an uncommitted retrain in this transaction is seen by it alone,
+// and a rollback makes the catalog point at the old version again.
+#pragma once
+
+#include "core/factor_model.h"
+#include "pg/model_store.h"
+
+namespace cfrec::pg {
+
+// The model `record` describes, loaded from the factor tables when the cache
+// holds no entry of that version. Needs SPI connected. The pointer stays valid
+// until the next call into this cache.
+const core::FactorModel *cached_model(const char *schema, const ModelRecord &record);
+
+}  // namespace cfrec::pg

@@ -1,0 +1,248 @@
+#include "pg/model_store.h"
+
+#include <cmath>
+
+#include "pg/arrays.h"
+
+namespace cfrec::pg {
+
+namespace {
+
+// Rows per INSERT when writing factors: large enough to amortise the
+// statement, small enough to keep each batch's arrays a few MiB.
+constexpr int kWriteRows = 4096;
+constexpr int kReadRows = 10000;
+// First key of the advisory lock that serialises trainings of one name.
+constexpr int32 kLockSpace = 0x63667265;  // "cfre"
+
+void run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
+    int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+    if (rc != expected) elog(ERROR, "cfrec: unexpected SPI result %s for: %s", SPI_result_code_string(rc), sql);
+}
+
+Datum text_datum(const char *s) { return PointerGetDatum(cstring_to_text(s)); }
+
+void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items) {
+    const int f = model.factors();
+    const char *sql =
+        items ? psprintf("INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, interactions) "
+                         "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6[i] "
+                         "FROM pg_catalog.generate_subscripts($2, 1) AS i",
+                         schema)
+              : psprintf("INSERT INTO %s.cfrec_user_factors (model, id, bias, factors) "
+                         "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5] "
+                         "FROM pg_catalog.generate_subscripts($2, 1) AS i",
+                         schema);
+    Oid types[6] = {TEXTOID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID};
+    SPIPlanPtr plan = SPI_prepare(sql, items ? 6 : 5, types);
+    if (plan == nullptr) elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+
+    const std::vector<int64_t> &ids = items ? model.item_ids : model.user_ids;
+    const float *bias = items ? model.item_bias.data() : model.user_bias.data();
+    const float *factors = items ? model.item_factors.data() : model.user_factors.data();
+    const int64 n = static_cast<int64>(ids.size());
+    for (int64 begin = 0; begin < n; begin += kWriteRows) {
+        const int rows = static_cast<int>(Min(n - begin, static_cast<int64>(kWriteRows)));
+        Datum values[6];
+        values[0] = text_datum(name);
+        values[1] = PointerGetDatum(flat_array(INT8OID, 8, ids.data() + begin, rows));
+        values[2] = PointerGetDatum(flat_array(FLOAT4OID, 4, bias + begin, rows));
+        values[3] = PointerGetDatum(flat_array(FLOAT4OID, 4, factors + begin * f, rows * f));
+        values[4] = Int32GetDatum(f);
+        if (items)
+            values[5] = PointerGetDatum(
+                flat_array(INT4OID, 4, model.item_counts.data() + begin, rows));
+        int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
+        if (rc != SPI_OK_INSERT) elog(ERROR, "cfrec: inserting factors failed: %s", SPI_result_code_string(rc));
+        for (int j = 0; j < (items ? 6 : 5); ++j)
+            if (j != 4) pfree(DatumGetPointer(values[j]));
+        CHECK_FOR_INTERRUPTS();
+    }
+    SPI_freeplan(plan);
+}
+
+const char *nullable_text(HeapTuple row, TupleDesc desc, int column) {
+    return SPI_getvalue(row, desc, column);  // NULL stays NULL
+}
+
+}  // namespace
+
+void store_model(const char *schema, ModelRecord &r, const core::FactorModel &model,
+                 instr_time started) {
+    Oid lock_types[2] = {INT4OID, TEXTOID};
+    Datum lock_values[2] = {Int32GetDatum(kLockSpace), text_datum(r.name)};
+    run("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))", 2, lock_types,
+        lock_values, nullptr, SPI_OK_SELECT);
+
+    char *sequence = psprintf("%s.cfrec_model_version_seq", schema);
+    run(psprintf("SELECT pg_catalog.nextval(%s::pg_catalog.regclass)", quote_literal_cstr(sequence)),
+        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+    bool isnull;
+    r.version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+    Oid name_type[1] = {TEXTOID};
+    Datum name_value[1] = {text_datum(r.name)};
+    run(psprintf("DELETE FROM %s.cfrec_user_factors WHERE model = $1", schema), 1, name_type,
+        name_value, nullptr, SPI_OK_DELETE);
+    run(psprintf("DELETE FROM %s.cfrec_item_factors WHERE model = $1", schema), 1, name_type,
+        name_value, nullptr, SPI_OK_DELETE);
+
+    insert_side(schema, r.name, model, false);
+    insert_side(schema, r.name, model, true);
+
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, started);
+    r.train_seconds = INSTR_TIME_GET_DOUBLE(elapsed);
+    Oid types[21] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,   TEXTOID, TEXTOID,
+                     INT4OID, INT4OID, FLOAT8OID, FLOAT8OID, INT8OID, FLOAT8OID, FLOAT4OID,
+                     FLOAT4OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, INT8OID};
+    Datum v[21] = {text_datum(r.name),
+                   text_datum(r.feedback),
+                   text_datum(r.algorithm),
+                   text_datum(r.source),
+                   text_datum(r.user_column),
+                   text_datum(r.item_column),
+                   r.rating_column ? text_datum(r.rating_column) : 0,
+                   Int32GetDatum(r.factors),
+                   Int32GetDatum(r.iterations),
+                   Float8GetDatum(r.regularization),
+                   Float8GetDatum(std::isnan(r.alpha) ? 0.0 : r.alpha),
+                   Int64GetDatum(r.seed),
+                   Float8GetDatum(r.global_mean),
+                   Float4GetDatum(r.rating_min),
+                   Float4GetDatum(r.rating_max),
+                   Int64GetDatum(r.users),
+                   Int64GetDatum(r.items),
+                   Int64GetDatum(r.interactions),
+                   Float8GetDatum(r.loss),
+                   Float8GetDatum(r.train_seconds),
+                   Int64GetDatum(r.version)};
+    const bool explicit_model = strcmp(r.feedback, "explicit") == 0;
+    char nulls[22] = "                     ";
+    if (!r.rating_column) nulls[6] = 'n';
+    if (std::isnan(r.alpha)) nulls[10] = 'n';
+    if (!explicit_model) nulls[13] = nulls[14] = 'n';
+    run(psprintf(
+            "INSERT INTO %s.cfrec_model AS m (name, feedback, algorithm, source, user_column, "
+            "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
+            "global_mean, rating_min, rating_max, users, items, interactions, loss, "
+            "train_seconds, version, trained_at, trained_by) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+            "$18, $19, $20, $21, pg_catalog.clock_timestamp(), CURRENT_USER) "
+            "ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, "
+            "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
+            "global_mean, rating_min, rating_max, users, items, interactions, loss, "
+            "train_seconds, version, trained_at, trained_by) = (EXCLUDED.feedback, "
+            "EXCLUDED.algorithm, EXCLUDED.source, EXCLUDED.user_column, EXCLUDED.item_column, "
+            "EXCLUDED.rating_column, EXCLUDED.factors, EXCLUDED.iterations, "
+            "EXCLUDED.regularization, EXCLUDED.alpha, EXCLUDED.seed, EXCLUDED.global_mean, "
+            "EXCLUDED.rating_min, EXCLUDED.rating_max, EXCLUDED.users, EXCLUDED.items, "
+            "EXCLUDED.interactions, EXCLUDED.loss, EXCLUDED.train_seconds, EXCLUDED.version, "
+            "EXCLUDED.trained_at, EXCLUDED.trained_by)",
+            schema),
+        21, types, v, nulls, SPI_OK_INSERT);
+}
+
+ModelRecord find_model(const char *schema, const char *name) {
+    Oid type[1] = {TEXTOID};
+    Datum value[1] = {text_datum(name)};
+    const char *sql = psprintf(
+        "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
+        "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
+        "items, interactions, loss, train_seconds, version FROM %s.cfrec_model WHERE name = $1",
+        schema);
+    int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 1);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
+    if (SPI_processed == 0)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("cfrec model \"%s\" does not exist", name),
+                        errhint("Train it with cfrec_train(); SELECT model FROM cfrec_models lists "
+                                "the trained models.")));
+    HeapTuple row = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    auto get = [&](int column, bool *isnull) { return SPI_getbinval(row, desc, column, isnull); };
+    bool isnull;
+    ModelRecord r;
+    r.name = name;
+    r.feedback = SPI_getvalue(row, desc, 1);
+    r.algorithm = SPI_getvalue(row, desc, 2);
+    r.source = SPI_getvalue(row, desc, 3);
+    r.user_column = SPI_getvalue(row, desc, 4);
+    r.item_column = SPI_getvalue(row, desc, 5);
+    r.rating_column = nullable_text(row, desc, 6);
+    r.factors = DatumGetInt32(get(7, &isnull));
+    r.iterations = DatumGetInt32(get(8, &isnull));
+    r.regularization = DatumGetFloat8(get(9, &isnull));
+    Datum alpha = get(10, &isnull);
+    r.alpha = isnull ? NAN : DatumGetFloat8(alpha);
+    r.seed = DatumGetInt64(get(11, &isnull));
+    r.global_mean = DatumGetFloat8(get(12, &isnull));
+    Datum low = get(13, &isnull);
+    r.rating_min = isnull ? 0.0f : DatumGetFloat4(low);
+    Datum high = get(14, &isnull);
+    r.rating_max = isnull ? 0.0f : DatumGetFloat4(high);
+    r.users = DatumGetInt64(get(15, &isnull));
+    r.items = DatumGetInt64(get(16, &isnull));
+    r.interactions = DatumGetInt64(get(17, &isnull));
+    r.loss = DatumGetFloat8(get(18, &isnull));
+    r.train_seconds = DatumGetFloat8(get(19, &isnull));
+    r.version = DatumGetInt64(get(20, &isnull));
+    return r;
+}
+
+StoredSide read_side(const char *schema, const ModelRecord &record, bool items) {
+    const int f = record.factors;
+    StoredSide side;
+    side.count = items ? record.items : record.users;
+    const Size n = static_cast<Size>(side.count);
+    side.ids = static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
+    side.bias = static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
+    side.factors = static_cast<float *>(
+        MemoryContextAllocHuge(CurrentMemoryContext, n * f * sizeof(float)));
+    side.interactions =
+        items ? static_cast<int32 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int32)))
+              : nullptr;
+
+    const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1 ORDER BY id",
+                               items ? ", interactions" : "", schema,
+                               items ? "cfrec_item_factors" : "cfrec_user_factors");
+    Oid type[1] = {TEXTOID};
+    Datum value[1] = {text_datum(record.name)};
+    Portal portal = SPI_cursor_open_with_args(nullptr, sql, 1, type, value, nullptr, true, 0);
+    Size filled = 0;
+    bool damaged = false;
+    for (;;) {
+        SPI_cursor_fetch(portal, true, kReadRows);
+        if (SPI_processed == 0) break;
+        SPITupleTable *table = SPI_tuptable;
+        for (uint64 j = 0; j < SPI_processed && !damaged; ++j, ++filled) {
+            if (filled >= n) {
+                damaged = true;
+                break;
+            }
+            bool isnull;
+            HeapTuple row = table->vals[j];
+            side.ids[filled] = DatumGetInt64(SPI_getbinval(row, table->tupdesc, 1, &isnull));
+            side.bias[filled] = DatumGetFloat4(SPI_getbinval(row, table->tupdesc, 2, &isnull));
+            Datum vector = SPI_getbinval(row, table->tupdesc, 3, &isnull);
+            damaged = !read_real_array(vector, f, side.factors + filled * f);
+            if (items)
+                side.interactions[filled] =
+                    DatumGetInt32(SPI_getbinval(row, table->tupdesc, 4, &isnull));
+        }
+        SPI_freetuptable(table);
+        if (damaged) break;
+        CHECK_FOR_INTERRUPTS();
+    }
+    SPI_cursor_close(portal);
+    if (damaged || filled != n)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("cfrec model \"%s\" is damaged: its %s factor rows do not match "
+                               "its catalog entry",
+                               record.name, items ? "item" : "user"),
+                        errhint("Train the model again with cfrec_train().")));
+    return side;
+}
+
+}  // namespace cfrec::pg

@@ -1,0 +1,58 @@
+// Models in cfrec's tables: writing a trained model, reading one back.
+#pragma once
+
+#include "core/factor_model.h"
+#include "pg/postgres_headers.h"
+
+namespace cfrec::pg {
+
+// The catalog row of a model, as plain data.
+struct ModelRecord {
+    const char *name;
+    const char *feedback;  // 'explicit' | 'implicit'
+    const char *algorithm;
+    const char *source;  // quoted, schema-qualified
+    const char *user_column;
+    const char *item_column;
+    const char *rating_column;  // may be NULL
+    int32 factors;
+    int32 iterations;
+    double regularization;
+    double alpha;  // NaN: not used (stored as NULL)
+    int64 seed;
+    double global_mean;
+    float rating_min;
+    float rating_max;
+    int64 users;
+    int64 items;
+    int64 interactions;
+    double loss;
+    double train_seconds;
+    int64 version;
+};
+
+// Replaces the model called record.name (catalog row and factor rows) with
+// `model`. Needs SPI connected; atomic with the caller's transaction, and
+// serialised against concurrent trainings of the same name. Sets
+// record.version, and record.train_seconds to the time since `started`
+// when the catalog row, written last, is written.
+void store_model(const char *schema, ModelRecord &record, const core::FactorModel &model,
+                 instr_time started);
+
+// Reads the catalog row; ERROR (42704) when there is no such model.
+ModelRecord find_model(const char *schema, const char *name);
+
+// Plain copies of a model's factor rows, ascending by id, read for the cache.
+struct StoredSide {
+    int64 count;
+    int64 *ids;
+    float *bias;
+    float *factors;        // count x record.factors, row-major
+    int32 *interactions;  // items only
+};
+
+// Reads one side of a stored model; ERROR (XX001) when the rows do not match
+// the catalog (a damaged or hand-edited model).
+StoredSide read_side(const char *schema, const ModelRecord &record, bool items);
+
+}  // namespace cfrec::pg

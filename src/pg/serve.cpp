@@ -1,0 +1,157 @@
+// SQL entry points that serve a trained model: cfrec_recommend,
+// cfrec_predict and cfrec_similar_items.
+#include "core/serving.h"
+#include "pg/arguments.h"
+#include "pg/core_call.h"
+#include "pg/model_cache.h"
+#include "pg/model_store.h"
+#include "pg/result_set.h"
+
+namespace cfrec::pg {
+
+namespace {
+
+constexpr int32 kMaxK = 1000000;
+
+struct SeenItems {
+    int64 *ids;
+    size_t count;
+};
+
+// What the user has in the model's source table now, so ratings added since
+// training are excluded too. Runs with the caller's privileges; fast when
+// the source has an index on the user column.
+SeenItems read_seen(const ModelRecord &r, int64 user) {
+    const char *sql = psprintf(
+        "SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
+        quote_identifier(r.item_column), r.source, quote_identifier(r.user_column),
+        quote_identifier(r.item_column));
+    Oid type[1] = {INT8OID};
+    Datum value[1] = {Int64GetDatum(user)};
+    int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 0);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "cfrec: reading seen items failed: %s", SPI_result_code_string(rc));
+    SeenItems seen;
+    seen.count = SPI_processed;
+    seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(seen.count, size_t{1})));
+    for (size_t j = 0; j < seen.count; ++j) {
+        bool isnull;
+        seen.ids[j] =
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull));
+    }
+    SPI_freetuptable(SPI_tuptable);
+    return seen;
+}
+
+// Ranked (id, score) pairs on the way out of the core.
+struct Ranked {
+    int64 *ids;
+    float *scores;
+    int count;
+};
+
+Ranked allocate_ranked(int capacity) {
+    Ranked out;
+    out.ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(capacity, 1)));
+    out.scores = static_cast<float *>(palloc(sizeof(float) * Max(capacity, 1)));
+    out.count = 0;
+    return out;
+}
+
+// Copies core results into `out`, which holds at least results.size() rows.
+void copy_ranked(const core::FactorModel &m, const std::vector<core::Scored> &results,
+                 Ranked &out) {
+    out.count = static_cast<int>(results.size());
+    for (int j = 0; j < out.count; ++j) {
+        out.ids[j] = m.item_ids[results[j].index];
+        out.scores[j] = results[j].score;
+    }
+}
+
+void emit(const ResultSet &rs, const Ranked &ranked) {
+    for (int j = 0; j < ranked.count; ++j) {
+        Datum values[2] = {Int64GetDatum(ranked.ids[j]), Float4GetDatum(ranked.scores[j])};
+        bool nulls[2] = {false, false};
+        tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+    }
+}
+
+}  // namespace
+
+}  // namespace cfrec::pg
+
+using namespace cfrec;
+using namespace cfrec::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cfrec_recommend);
+PG_FUNCTION_INFO_V1(cfrec_predict);
+PG_FUNCTION_INFO_V1(cfrec_similar_items);
+}
+
+extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
+    require_argument(fcinfo, 0, "user_id");
+    const int64 user = PG_GETARG_INT64(0);
+    const int32 k = int_argument(fcinfo, 1, "k", 1, kMaxK);
+    const char *name = model_argument(fcinfo, 2);
+    require_argument(fcinfo, 3, "exclude_seen");
+    const bool exclude_seen = PG_GETARG_BOOL(3);
+    const char *schema = extension_schema(fcinfo);
+    ResultSet rs = begin_result_set(fcinfo);
+
+    SPI_connect();
+    ModelRecord record = find_model(schema, name);
+    SeenItems seen = exclude_seen ? read_seen(record, user) : SeenItems{nullptr, 0};
+    const core::FactorModel *model = cached_model(schema, record);
+    Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
+    call_core([&] {
+        const auto excluded = core::known_items(*model, seen.ids, seen.count);
+        const int32_t u = model->user_index(user);
+        // A user the model has not seen gets the most popular items.
+        copy_ranked(*model,
+                    u >= 0 ? core::recommend(*model, u, k, excluded)
+                           : core::popular(*model, k, excluded),
+                    ranked);
+    });
+    emit(rs, ranked);
+    SPI_finish();
+    return (Datum)0;
+}
+
+extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
+    require_argument(fcinfo, 0, "user_id");
+    require_argument(fcinfo, 1, "item_id");
+    const int64 user = PG_GETARG_INT64(0);
+    const int64 item = PG_GETARG_INT64(1);
+    const char *name = model_argument(fcinfo, 2);
+    const char *schema = extension_schema(fcinfo);
+
+    SPI_connect();
+    ModelRecord record = find_model(schema, name);
+    const core::FactorModel *model = cached_model(schema, record);
+    float prediction = 0.0f;
+    call_core([&] { prediction = core::predict(*model, user, item); });
+    SPI_finish();
+    PG_RETURN_FLOAT4(prediction);
+}
+
+extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
+    require_argument(fcinfo, 0, "item_id");
+    const int64 item = PG_GETARG_INT64(0);
+    const int32 k = int_argument(fcinfo, 1, "k", 1, kMaxK);
+    const char *name = model_argument(fcinfo, 2);
+    const char *schema = extension_schema(fcinfo);
+    ResultSet rs = begin_result_set(fcinfo);
+
+    SPI_connect();
+    ModelRecord record = find_model(schema, name);
+    const core::FactorModel *model = cached_model(schema, record);
+    Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
+    call_core([&] {
+        // An item the model does not know has no vector, hence no neighbours.
+        const int32_t i = model->item_index(item);
+        if (i >= 0) copy_ranked(*model, core::similar_items(*model, i, k), ranked);
+    });
+    emit(rs, ranked);
+    SPI_finish();
+    return (Datum)0;
+}

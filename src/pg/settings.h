@@ -1,0 +1,5 @@
+// Settings (GUCs) of the extension, defined in module.cpp.
+#pragma once
+
+// cfrec.threads: threads for training; 0 = one per CPU core.
+extern int cfrec_threads;

@@ -1,0 +1,196 @@
+// SQL entry point cfrec_train: read the source, train, store the model.
+#include <cmath>
+#include <limits>
+
+#include "core/trainer.h"
+#include "pg/arguments.h"
+#include "pg/context_owned.h"
+#include "pg/core_call.h"
+#include "pg/model_store.h"
+#include "pg/settings.h"
+#include "pg/training_source.h"
+
+namespace cfrec::pg {
+
+namespace {
+
+enum Arg {
+    kSource,
+    kModel,
+    kUserColumn,
+    kItemColumn,
+    kRatingColumn,
+    kFeedback,
+    kFactors,
+    kIterations,
+    kRegularization,
+    kAlpha,
+    kSeed
+};
+
+core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
+    const char *kind = text_argument(fcinfo, kFeedback, "feedback");
+    if (strcmp(kind, "explicit") == 0) return core::Feedback::Explicit;
+    if (strcmp(kind, "implicit") == 0) return core::Feedback::Implicit;
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("unknown feedback kind \"%s\"", kind),
+                    errhint("Use feedback => 'explicit' for ratings or 'implicit' for "
+                            "interaction counts, clicks or views.")));
+    pg_unreachable();
+}
+
+core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback) {
+    core::TrainOptions o;
+    o.feedback = feedback;
+    require_argument(fcinfo, kFactors, "factors");
+    require_argument(fcinfo, kIterations, "iterations");
+    require_argument(fcinfo, kSeed, "seed");
+    require_argument(fcinfo, kRegularization, "regularization");
+    require_argument(fcinfo, kAlpha, "alpha");
+    o.factors = PG_GETARG_INT32(kFactors);
+    o.iterations = PG_GETARG_INT32(kIterations);
+    o.seed = static_cast<uint64_t>(PG_GETARG_INT64(kSeed));
+    o.regularization = PG_GETARG_FLOAT8(kRegularization);
+    o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
+    o.threads = cfrec_threads;
+    call_core([&] { core::validate_options(o); });
+    return o;
+}
+
+void report_skipped(const SourceCounts &counts) {
+    if (counts.null_ids > 0)
+        ereport(NOTICE, (errmsg_plural("cfrec: skipped %lld row with a NULL user or item id",
+                                       "cfrec: skipped %lld rows with a NULL user or item id",
+                                       counts.null_ids, static_cast<long long>(counts.null_ids))));
+    if (counts.null_ratings > 0)
+        ereport(NOTICE, (errmsg_plural("cfrec: skipped %lld row with a NULL rating",
+                                       "cfrec: skipped %lld rows with a NULL rating",
+                                       counts.null_ratings,
+                                       static_cast<long long>(counts.null_ratings))));
+}
+
+void report_iteration(const core::IterationReport &r, int iterations) {
+    // Timing goes into DETAIL, so terse output (and regression tests) stay stable.
+    if (std::isnan(r.rmse))
+        ereport(NOTICE, (errmsg("cfrec: iteration %d/%d: loss %.4g", r.iteration, iterations,
+                                r.loss),
+                         errdetail("%.3f s", r.seconds)));
+    else
+        ereport(NOTICE,
+                (errmsg("cfrec: iteration %d/%d: loss %.4g, training RMSE %.4f", r.iteration,
+                        iterations, r.loss, r.rmse),
+                 errdetail("%.3f s", r.seconds)));
+}
+
+Datum summary_row(FunctionCallInfo fcinfo, const ModelRecord &r) {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "cfrec: return type must be a row type");
+    desc = BlessTupleDesc(desc);
+    Datum values[7] = {PointerGetDatum(cstring_to_text(r.name)),
+                       PointerGetDatum(cstring_to_text(r.feedback)),
+                       Int64GetDatum(r.users),
+                       Int64GetDatum(r.items),
+                       Int64GetDatum(r.interactions),
+                       Float8GetDatum(r.train_seconds),
+                       Float8GetDatum(r.loss)};
+    bool nulls[7] = {false, false, false, false, false, false, false};
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
+}  // namespace
+
+}  // namespace cfrec::pg
+
+using namespace cfrec;
+using namespace cfrec::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cfrec_train);
+}
+
+extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
+    instr_time started;
+    INSTR_TIME_SET_CURRENT(started);
+    require_argument(fcinfo, kSource, "source");
+    const Oid relation = PG_GETARG_OID(kSource);
+    const char *name = model_argument(fcinfo, kModel);
+    const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
+    const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
+    const core::Feedback feedback = feedback_argument(fcinfo);
+    const bool implicit = feedback == core::Feedback::Implicit;
+    const char *rating_column =
+        PG_ARGISNULL(kRatingColumn) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(kRatingColumn));
+    if (rating_column == nullptr && !implicit)
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("explicit feedback needs a rating column"),
+                        errhint("Name it with rating_column => '...', or train with "
+                                "feedback => 'implicit' to count every row as one interaction.")));
+    const core::TrainOptions options = options_from(fcinfo, feedback);
+    const TrainingSource source = describe_source(relation, user_column, item_column, rating_column);
+    const char *schema = extension_schema(fcinfo);
+
+    // C++ state lives on the heap, owned by this call's memory context, so an
+    // ERROR or a cancel anywhere below frees it.
+    MemoryContext call_context = CurrentMemoryContext;
+    auto *builder = ContextOwned<core::InteractionBuilder>::create(call_context);
+    auto *trainer = ContextOwned<core::Trainer>::create(call_context);
+    auto *model = ContextOwned<core::FactorModel>::create(call_context);
+    call_core([&] {
+        builder->object = new core::InteractionBuilder(implicit ? core::DuplicatePolicy::Sum
+                                                                : core::DuplicatePolicy::Average);
+    });
+
+    SPI_connect();
+    const SourceCounts counts = read_source(source, builder);
+    report_skipped(counts);
+    int64 duplicates = 0;
+    call_core([&] {
+        core::Interactions data = (*builder)->finish();
+        builder->reset();
+        duplicates = data.duplicates_merged;
+        trainer->object = core::make_trainer(std::move(data), options).release();
+    });
+    if (duplicates > 0)
+        ereport(NOTICE, (errmsg("cfrec: %s duplicate (user, item) rows: %lld merged",
+                                implicit ? "summed" : "averaged", static_cast<long long>(duplicates))));
+
+    double loss = 0.0;
+    for (int it = 0; it < options.iterations; ++it) {
+        core::IterationReport report;
+        call_core([&] { report = (*trainer)->step(core_stop_check()); });
+        loss = report.loss;
+        report_iteration(report, options.iterations);
+        CHECK_FOR_INTERRUPTS();
+    }
+    call_core([&] {
+        model->object = new core::FactorModel((*trainer)->take_model());
+        trainer->reset();
+    });
+
+    const core::FactorModel &m = **model;
+    ModelRecord record;
+    record.name = name;
+    record.feedback = implicit ? "implicit" : "explicit";
+    record.algorithm = "als";
+    record.source = source.relation;
+    record.user_column = user_column;
+    record.item_column = item_column;
+    record.rating_column = rating_column;
+    record.factors = options.factors;
+    record.iterations = options.iterations;
+    record.regularization = options.regularization;
+    record.alpha = implicit ? options.alpha : std::numeric_limits<double>::quiet_NaN();
+    record.seed = PG_GETARG_INT64(kSeed);
+    record.global_mean = m.global_mean;
+    record.rating_min = m.rating_min;
+    record.rating_max = m.rating_max;
+    record.users = static_cast<int64>(m.user_ids.size());
+    record.items = static_cast<int64>(m.item_ids.size());
+    record.interactions = counts.rows_used - duplicates;
+    record.loss = loss;
+    store_model(schema, record, m, started);
+    SPI_finish();
+    model->reset();
+    return summary_row(fcinfo, record);
+}

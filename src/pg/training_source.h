@@ -1,0 +1,33 @@
+// The table or view a model is trained from: checking it, and reading it.
+#pragma once
+
+#include "core/interactions.h"
+#include "pg/context_owned.h"
+
+namespace cfrec::pg {
+
+struct TrainingSource {
+    const char *relation;       // quoted, schema-qualified
+    const char *user_column;    // as given (unquoted)
+    const char *item_column;
+    const char *rating_column;  // NULL: every row counts 1
+    const char *query;          // SELECT user, item[, rating] FROM relation
+};
+
+// Checks that the relation can be read as rows and that the columns exist
+// with usable types; raises an ERROR naming the fix otherwise.
+TrainingSource describe_source(Oid relation, const char *user_column, const char *item_column,
+                               const char *rating_column);
+
+struct SourceCounts {
+    int64 rows_used;
+    int64 null_ids;      // rows skipped: NULL user or item
+    int64 null_ratings;  // rows skipped: NULL rating
+};
+
+// Streams the rows into the builder in batches. Needs SPI to be connected;
+// reads with the caller's privileges.
+SourceCounts read_source(const TrainingSource &source,
+                         ContextOwned<core::InteractionBuilder> *builder);
+
+}  // namespace cfrec::pg

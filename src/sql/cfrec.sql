@@ -1,0 +1,156 @@
+-- cfrec: collaborative-filtering recommendations inside PostgreSQL.
+\echo Use "CREATE EXTENSION cfrec" to load this file. \quit
+
+-- Models live in ordinary tables so pg_dump, replication and psql see them.
+-- Every training takes a new version; serving caches are keyed by it.
+CREATE SEQUENCE @extschema@.cfrec_model_version_seq;
+
+CREATE TABLE @extschema@.cfrec_model (
+    name           text PRIMARY KEY CHECK (name <> ''),
+    feedback       text NOT NULL CHECK (feedback IN ('explicit', 'implicit')),
+    algorithm      text NOT NULL,
+    source         text NOT NULL,  -- quoted, schema-qualified training relation
+    user_column    text NOT NULL,
+    item_column    text NOT NULL,
+    rating_column  text,           -- NULL: every row counted 1
+    factors        integer NOT NULL,
+    iterations     integer NOT NULL,
+    regularization float8 NOT NULL,
+    alpha          float8,         -- implicit only
+    seed           bigint NOT NULL,
+    global_mean    float8 NOT NULL,
+    rating_min     real,
+    rating_max     real,
+    users          bigint NOT NULL,
+    items          bigint NOT NULL,
+    interactions   bigint NOT NULL,
+    loss           float8 NOT NULL,
+    train_seconds  float8 NOT NULL,
+    trained_at     timestamptz NOT NULL,
+    trained_by     name NOT NULL,
+    version        bigint NOT NULL
+);
+
+CREATE TABLE @extschema@.cfrec_user_factors (
+    model   text NOT NULL,
+    id      bigint NOT NULL,
+    bias    real NOT NULL,
+    factors real[] NOT NULL,
+    PRIMARY KEY (model, id)
+);
+
+CREATE TABLE @extschema@.cfrec_item_factors (
+    model        text NOT NULL,
+    id           bigint NOT NULL,
+    bias         real NOT NULL,
+    factors      real[] NOT NULL,
+    interactions integer NOT NULL,  -- training rows of this item: the popularity fallback
+    PRIMARY KEY (model, id)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_user_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_item_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model_version_seq', '');
+
+-- Anyone may read models; training needs write grants from an administrator
+-- (see README, "Privileges").
+REVOKE ALL ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
+              @extschema@.cfrec_item_factors FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
+                @extschema@.cfrec_item_factors TO PUBLIC;
+
+CREATE VIEW @extschema@.cfrec_models AS
+SELECT m.name AS model, m.feedback, m.algorithm, m.source,
+       m.user_column, m.item_column, m.rating_column,
+       m.factors, m.iterations, m.regularization, m.alpha, m.seed,
+       m.users, m.items, m.interactions,
+       (m.users + m.items) * m.factors * 4 AS factor_bytes,
+       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version
+FROM @extschema@.cfrec_model m;
+GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
+
+CREATE TYPE @extschema@.cfrec_training_summary AS (
+    model        text,
+    feedback     text,
+    users        bigint,
+    items        bigint,
+    interactions bigint,
+    seconds      float8,
+    loss         float8
+);
+
+CREATE TYPE @extschema@.cfrec_similar_item AS (
+    item_id    bigint,
+    similarity real
+);
+
+-- Defaults were tuned on held-out MovieLens data (bench/RESULTS.md) and match
+-- the core's TrainOptions. regularization is weighted by each user's and
+-- item's number of interactions; alpha only matters for implicit feedback.
+-- Not STRICT, so that a NULL argument gets a clear error, not a NULL result.
+CREATE FUNCTION @extschema@.cfrec_train(
+    source         regclass,
+    model          text    DEFAULT 'default',
+    user_column    text    DEFAULT 'user_id',
+    item_column    text    DEFAULT 'item_id',
+    rating_column  text    DEFAULT 'rating',
+    feedback       text    DEFAULT 'explicit',
+    factors        integer DEFAULT 64,
+    iterations     integer DEFAULT 15,
+    regularization float8  DEFAULT 0.1,
+    alpha          float8  DEFAULT 1.0,
+    seed           bigint  DEFAULT 42)
+RETURNS @extschema@.cfrec_training_summary
+AS 'MODULE_PATHNAME', 'cfrec_train'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.cfrec_recommend(
+    user_id      bigint,
+    k            integer DEFAULT 10,
+    model        text    DEFAULT 'default',
+    exclude_seen boolean DEFAULT true)
+RETURNS TABLE (item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend'
+LANGUAGE C STABLE ROWS 10;
+
+CREATE FUNCTION @extschema@.cfrec_predict(
+    user_id bigint,
+    item_id bigint,
+    model   text DEFAULT 'default')
+RETURNS real
+AS 'MODULE_PATHNAME', 'cfrec_predict'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION @extschema@.cfrec_similar_items(
+    item_id bigint,
+    k       integer DEFAULT 10,
+    model   text    DEFAULT 'default')
+RETURNS SETOF @extschema@.cfrec_similar_item
+AS 'MODULE_PATHNAME', 'cfrec_similar_items'
+LANGUAGE C STABLE ROWS 10;
+
+CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR if_exists IS NULL THEN
+        RAISE EXCEPTION 'model and if_exists must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
+    IF NOT FOUND THEN
+        IF if_exists THEN
+            RAISE NOTICE 'cfrec model "%" does not exist, skipping', model;
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'cfrec model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
+    END IF;
+    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_drop_model.model;
+    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
+END
+$$;
