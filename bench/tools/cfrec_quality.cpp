@@ -62,7 +62,8 @@ core::FactorModel train_model(const Rows &rows, const core::TrainOptions &o, dou
     builder.add(rows.users.data(), rows.items.data(), rows.values.data(), rows.users.size());
     auto trainer = core::make_trainer(builder.finish(), o);
     *seconds = 0;
-    for (int it = 0; it < o.iterations; ++it) *seconds += trainer->step([] { return false; }).seconds;
+    for (int it = 0; it < o.iterations; ++it)
+        *seconds += trainer->step([] { return false; }).seconds;
     return trainer->take_model();
 }
 
@@ -104,27 +105,32 @@ void implicit_run(const Rows &train, const Rows &test, core::TrainOptions o) {
         ndcg += metrics.ndcg;
         ++users;
     }
-    std::printf("implicit f=%d it=%d reg=%.4g alpha=%.4g  P@10 %.4f  R@10 %.4f  NDCG@10 %.4f  "
-                "(%d users, %.2f s)\n",
-                o.factors, o.iterations, o.regularization, o.alpha, p / users, r / users,
-                ndcg / users, users, seconds);
+    std::printf(
+        "implicit f=%d it=%d reg=%.4g alpha=%.4g  P@10 %.4f  R@10 %.4f  NDCG@10 %.4f  "
+        "(%d users, %.2f s)\n",
+        o.factors, o.iterations, o.regularization, o.alpha, p / users, r / users, ndcg / users,
+        users, seconds);
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
     if (argc < 6) {
-        std::fprintf(stderr, "usage: %s RATINGS_CSV explicit|implicit FACTORS ITERATIONS REG [ALPHA] ...\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s RATINGS_CSV explicit|implicit FACTORS ITERATIONS REG [ALPHA] ...\n",
+                     argv[0]);
         return 2;
     }
     Rows train, test;
     load_split(argv[1], train, test);
     core::TrainOptions o;
-    o.feedback = std::string(argv[2]) == "implicit" ? core::Feedback::Implicit : core::Feedback::Explicit;
+    o.feedback =
+        std::string(argv[2]) == "implicit" ? core::Feedback::Implicit : core::Feedback::Explicit;
     o.factors = std::atoi(argv[3]);
     o.iterations = std::atoi(argv[4]);
     const bool implicit = o.feedback == core::Feedback::Implicit;
-    if (const char *scaled = std::getenv("CFREC_SCALE_REG")) o.scale_regularization = scaled[0] == '1';
+    if (const char *scaled = std::getenv("CFREC_SCALE_REG"))
+        o.scale_regularization = scaled[0] == '1';
     for (int a = 5; a < argc; a += implicit ? 2 : 1) {
         o.regularization = std::atof(argv[a]);
         if (implicit) {

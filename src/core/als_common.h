@@ -19,7 +19,8 @@ inline FactorMatrix random_factors(const std::vector<int64_t> &ids, int factors,
     for (size_t r = 0; r < ids.size(); ++r) {
         SplitMix64 rng = entity_rng(seed, ids[r], stream);
         for (int k = 0; k < factors; ++k)
-            m(static_cast<Eigen::Index>(r), k) = static_cast<float>((2.0 * rng.uniform() - 1.0) * scale);
+            m(static_cast<Eigen::Index>(r), k) =
+                static_cast<float>((2.0 * rng.uniform() - 1.0) * scale);
     }
     return m;
 }
@@ -31,12 +32,12 @@ inline std::vector<int32_t> row_sizes(const Csr &m) {
 }
 
 class Stopwatch {
-public:
+  public:
     double seconds() const {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     }
 
-private:
+  private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -85,8 +85,8 @@ double ExplicitAls::loss(const StopCheck &stop, double *rmse) const {
                 double se = 0.0;
                 for (int64_t p = m.indptr[u]; p < m.indptr[u + 1]; ++p) {
                     const int32_t i = m.indices[p];
-                    const double pred = mean_ + user_bias_[u] + item_bias_[i] +
-                                        users_.row(u).dot(items_.row(i));
+                    const double pred =
+                        mean_ + user_bias_[u] + item_bias_[i] + users_.row(u).dot(items_.row(i));
                     se += (m.values[p] - pred) * (m.values[p] - pred);
                 }
                 squared[u] = se;

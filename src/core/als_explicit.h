@@ -8,12 +8,12 @@
 namespace cfrec::core {
 
 class ExplicitAls : public Trainer {
-public:
+  public:
     ExplicitAls(Interactions data, const TrainOptions &options);
     IterationReport step(const StopCheck &stop) override;
     FactorModel take_model() override;
 
-private:
+  private:
     double loss(const StopCheck &stop, double *rmse) const;
 
     Interactions data_;

@@ -25,7 +25,8 @@ Gram gram_of(const FactorMatrix &other) {
 
 // A row's penalty: lambda, times its number of interactions when scaled.
 float row_regularization(const TrainOptions &o, int64_t n) {
-    return static_cast<float>(o.regularization * (o.scale_regularization ? std::max<int64_t>(n, 1) : 1));
+    return static_cast<float>(o.regularization *
+                              (o.scale_regularization ? std::max<int64_t>(n, 1) : 1));
 }
 
 struct RowView {
@@ -128,8 +129,9 @@ IterationReport ImplicitAls::step(const StopCheck &stop) {
 // observed pairs then replace their s^2 by c (1 - s)^2.
 double ImplicitAls::loss(const StopCheck &stop) const {
     const Csr &m = data_.by_user;
-    const Eigen::MatrixXd xtx = users_.cast<double>().transpose() * users_.cast<double>();
-    const Eigen::MatrixXd yty = items_.cast<double>().transpose() * items_.cast<double>();
+    // Float Grams (as the solver builds them), widened only at f x f.
+    const Eigen::MatrixXd xtx = gram_of(users_).cast<double>();
+    const Eigen::MatrixXd yty = gram_of(items_).cast<double>();
     double total = (xtx.array() * yty.array()).sum();
     std::vector<double> observed(m.rows()), penalty(m.rows());
     parallel_for(

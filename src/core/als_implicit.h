@@ -10,12 +10,12 @@
 namespace cfrec::core {
 
 class ImplicitAls : public Trainer {
-public:
+  public:
     ImplicitAls(Interactions data, const TrainOptions &options);
     IterationReport step(const StopCheck &stop) override;
     FactorModel take_model() override;
 
-private:
+  private:
     double loss(const StopCheck &stop) const;
 
     Interactions data_;

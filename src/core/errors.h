@@ -13,13 +13,13 @@ enum class ErrorKind {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, const std::string &message, std::string hint = "")
         : std::runtime_error(message), kind_(kind), hint_(std::move(hint)) {}
     ErrorKind kind() const { return kind_; }
     const std::string &hint() const { return hint_; }
 
-private:
+  private:
     ErrorKind kind_;
     std::string hint_;
 };
@@ -27,7 +27,7 @@ private:
 // Thrown when a stop check asked the core to give up. The glue turns it back
 // into Postgres' own cancel or timeout error once the C++ frames are gone.
 class Cancelled : public std::exception {
-public:
+  public:
     const char *what() const noexcept override { return "cancelled"; }
 };
 

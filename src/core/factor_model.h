@@ -15,9 +15,9 @@ using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 
 struct FactorModel {
     Feedback feedback = Feedback::Explicit;
-    double global_mean = 0.0;  // explicit only
-    float rating_min = 0.0f;   // explicit: predictions are clipped to the
-    float rating_max = 0.0f;   // range of the training ratings
+    double global_mean = 0.0;       // explicit only
+    float rating_min = 0.0f;        // explicit: predictions are clipped to the
+    float rating_max = 0.0f;        // range of the training ratings
     std::vector<int64_t> user_ids;  // ascending
     std::vector<int64_t> item_ids;  // ascending
     std::vector<float> user_bias;   // zeros for implicit models
@@ -30,7 +30,7 @@ struct FactorModel {
     int32_t user_index(int64_t id) const { return find(user_ids, id); }
     int32_t item_index(int64_t id) const { return find(item_ids, id); }
 
-private:
+  private:
     static int32_t find(const std::vector<int64_t> &ids, int64_t id) {
         auto it = std::lower_bound(ids.begin(), ids.end(), id);
         return it != ids.end() && *it == id ? static_cast<int32_t>(it - ids.begin()) : -1;

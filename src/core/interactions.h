@@ -34,7 +34,7 @@ struct Interactions {
 // Dense indices follow ascending external ids, so the result does not depend
 // on the order rows arrive in.
 class InteractionBuilder {
-public:
+  public:
     explicit InteractionBuilder(DuplicatePolicy policy) : policy_(policy) {}
 
     // Throws Error(DataError) for a value that is NaN or infinite.
@@ -44,7 +44,7 @@ public:
     // Consumes the collected rows. Throws Error(DataError) when there are none.
     Interactions finish();
 
-private:
+  private:
     DuplicatePolicy policy_;
     std::vector<int64_t> users_;
     std::vector<int64_t> items_;

@@ -18,7 +18,7 @@ namespace {
 // Blocks every signal in this thread for its lifetime, so threads created
 // meanwhile inherit a full mask; the old mask comes back on destruction.
 class SignalBlock {
-public:
+  public:
     SignalBlock() {
         sigset_t all;
         sigfillset(&all);
@@ -26,7 +26,7 @@ public:
     }
     ~SignalBlock() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
 
-private:
+  private:
     sigset_t old_;
 };
 

@@ -8,7 +8,7 @@ namespace cfrec::core {
 // SplitMix64: tiny, fast and identical on every compiler, unlike the
 // distributions of <random>, so a seed means the same model everywhere.
 class SplitMix64 {
-public:
+  public:
     explicit SplitMix64(uint64_t seed) : state_(seed) {}
     uint64_t next() {
         uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
@@ -19,7 +19,7 @@ public:
     // Uniform in [0, 1).
     double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
 
-private:
+  private:
     uint64_t state_;
 };
 

@@ -41,7 +41,7 @@ struct IterationReport {
 };
 
 class Trainer {
-public:
+  public:
     virtual ~Trainer() = default;
     // Runs one full alternation (users, then items). Throws Cancelled when
     // `stop` says so; a cancelled trainer is half-updated and must be dropped.

@@ -17,9 +17,9 @@ char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
 char *model_argument(FunctionCallInfo fcinfo, int arg) {
     char *model = text_argument(fcinfo, arg, "model");
     if (model[0] == '\0')
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("model name must not be empty"),
-                        errhint("Leave model out to use the model called 'default'.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty"),
+                 errhint("Leave model out to use the model called 'default'.")));
     return model;
 }
 

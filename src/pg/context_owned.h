@@ -24,7 +24,8 @@ struct ContextOwned {
 
     // An empty slot in `context`. Fill it inside call_core (new T may throw).
     static ContextOwned *create(MemoryContext context) {
-        auto *slot = static_cast<ContextOwned *>(MemoryContextAllocZero(context, sizeof(ContextOwned)));
+        auto *slot =
+            static_cast<ContextOwned *>(MemoryContextAllocZero(context, sizeof(ContextOwned)));
         slot->callback.func = [](void *arg) { static_cast<ContextOwned *>(arg)->reset(); };
         slot->callback.arg = slot;
         MemoryContextRegisterResetCallback(context, &slot->callback);

@@ -21,7 +21,9 @@ void set(CoreFailure &failure, FailureKind kind, const char *message, const char
 
 }  // namespace
 
-bool cancel_requested() { return InterruptPending && (QueryCancelPending || ProcDiePending); }
+bool cancel_requested() {
+    return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
 
 void describe_current_exception(CoreFailure &failure) noexcept {
     try {

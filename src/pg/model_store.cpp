@@ -17,25 +17,31 @@ constexpr int32 kLockSpace = 0x63667265;  // "cfre"
 
 void run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
     int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-    if (rc != expected) elog(ERROR, "cfrec: unexpected SPI result %s for: %s", SPI_result_code_string(rc), sql);
+    if (rc != expected)
+        elog(ERROR, "cfrec: unexpected SPI result %s for: %s", SPI_result_code_string(rc), sql);
 }
 
-Datum text_datum(const char *s) { return PointerGetDatum(cstring_to_text(s)); }
+Datum text_datum(const char *s) {
+    return PointerGetDatum(cstring_to_text(s));
+}
 
 void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items) {
     const int f = model.factors();
     const char *sql =
-        items ? psprintf("INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, interactions) "
-                         "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6[i] "
-                         "FROM pg_catalog.generate_subscripts($2, 1) AS i",
-                         schema)
-              : psprintf("INSERT INTO %s.cfrec_user_factors (model, id, bias, factors) "
-                         "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5] "
-                         "FROM pg_catalog.generate_subscripts($2, 1) AS i",
-                         schema);
+        items ? psprintf(
+                    "INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, interactions) "
+                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6[i] "
+                    "FROM pg_catalog.generate_subscripts($2, 1) AS i",
+                    schema)
+              : psprintf(
+                    "INSERT INTO %s.cfrec_user_factors (model, id, bias, factors) "
+                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5] "
+                    "FROM pg_catalog.generate_subscripts($2, 1) AS i",
+                    schema);
     Oid types[6] = {TEXTOID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID};
     SPIPlanPtr plan = SPI_prepare(sql, items ? 6 : 5, types);
-    if (plan == nullptr) elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (plan == nullptr)
+        elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 
     const std::vector<int64_t> &ids = items ? model.item_ids : model.user_ids;
     const float *bias = items ? model.item_bias.data() : model.user_bias.data();
@@ -50,10 +56,11 @@ void insert_side(const char *schema, const char *name, const core::FactorModel &
         values[3] = PointerGetDatum(flat_array(FLOAT4OID, 4, factors + begin * f, rows * f));
         values[4] = Int32GetDatum(f);
         if (items)
-            values[5] = PointerGetDatum(
-                flat_array(INT4OID, 4, model.item_counts.data() + begin, rows));
+            values[5] =
+                PointerGetDatum(flat_array(INT4OID, 4, model.item_counts.data() + begin, rows));
         int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
-        if (rc != SPI_OK_INSERT) elog(ERROR, "cfrec: inserting factors failed: %s", SPI_result_code_string(rc));
+        if (rc != SPI_OK_INSERT)
+            elog(ERROR, "cfrec: inserting factors failed: %s", SPI_result_code_string(rc));
         for (int j = 0; j < (items ? 6 : 5); ++j)
             if (j != 4) pfree(DatumGetPointer(values[j]));
         CHECK_FOR_INTERRUPTS();
@@ -75,10 +82,12 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
         lock_values, nullptr, SPI_OK_SELECT);
 
     char *sequence = psprintf("%s.cfrec_model_version_seq", schema);
-    run(psprintf("SELECT pg_catalog.nextval(%s::pg_catalog.regclass)", quote_literal_cstr(sequence)),
+    run(psprintf("SELECT pg_catalog.nextval(%s::pg_catalog.regclass)",
+                 quote_literal_cstr(sequence)),
         0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
     bool isnull;
-    r.version = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    r.version =
+        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {text_datum(r.name)};
@@ -94,9 +103,9 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);
     r.train_seconds = INSTR_TIME_GET_DOUBLE(elapsed);
-    Oid types[21] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,   TEXTOID, TEXTOID,
-                     INT4OID, INT4OID, FLOAT8OID, FLOAT8OID, INT8OID, FLOAT8OID, FLOAT4OID,
-                     FLOAT4OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID, INT8OID};
+    Oid types[21] = {TEXTOID,   TEXTOID, TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,
+                     INT4OID,   INT4OID, FLOAT8OID, FLOAT8OID, INT8OID,   FLOAT8OID, FLOAT4OID,
+                     FLOAT4OID, INT8OID, INT8OID,   INT8OID,   FLOAT8OID, FLOAT8OID, INT8OID};
     Datum v[21] = {text_datum(r.name),
                    text_datum(r.feedback),
                    text_datum(r.algorithm),
@@ -153,7 +162,8 @@ ModelRecord find_model(const char *schema, const char *name) {
         "items, interactions, loss, train_seconds, version FROM %s.cfrec_model WHERE name = $1",
         schema);
     int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 1);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
     if (SPI_processed == 0)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("cfrec model \"%s\" does not exist", name),
@@ -196,13 +206,16 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items) 
     StoredSide side;
     side.count = items ? record.items : record.users;
     const Size n = static_cast<Size>(side.count);
-    side.ids = static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
-    side.bias = static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
-    side.factors = static_cast<float *>(
-        MemoryContextAllocHuge(CurrentMemoryContext, n * f * sizeof(float)));
+    side.ids =
+        static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
+    side.bias =
+        static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
+    side.factors =
+        static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * f * sizeof(float)));
     side.interactions =
-        items ? static_cast<int32 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int32)))
-              : nullptr;
+        items
+            ? static_cast<int32 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int32)))
+            : nullptr;
 
     const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1 ORDER BY id",
                                items ? ", interactions" : "", schema,

@@ -47,7 +47,7 @@ struct StoredSide {
     int64 count;
     int64 *ids;
     float *bias;
-    float *factors;        // count x record.factors, row-major
+    float *factors;       // count x record.factors, row-major
     int32 *interactions;  // items only
 };
 

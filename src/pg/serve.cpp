@@ -22,14 +22,15 @@ struct SeenItems {
 // training are excluded too. Runs with the caller's privileges; fast when
 // the source has an index on the user column.
 SeenItems read_seen(const ModelRecord &r, int64 user) {
-    const char *sql = psprintf(
-        "SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
-        quote_identifier(r.item_column), r.source, quote_identifier(r.user_column),
-        quote_identifier(r.item_column));
+    const char *sql =
+        psprintf("SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
+                 quote_identifier(r.item_column), r.source, quote_identifier(r.user_column),
+                 quote_identifier(r.item_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
     int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 0);
-    if (rc != SPI_OK_SELECT) elog(ERROR, "cfrec: reading seen items failed: %s", SPI_result_code_string(rc));
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: reading seen items failed: %s", SPI_result_code_string(rc));
     SeenItems seen;
     seen.count = SPI_processed;
     seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(seen.count, size_t{1})));
@@ -107,10 +108,10 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
         const int32_t u = model->user_index(user);
         // A user the model has not seen gets the most popular items.
-        copy_ranked(*model,
-                    u >= 0 ? core::recommend(*model, u, k, excluded)
-                           : core::popular(*model, k, excluded),
-                    ranked);
+        copy_ranked(
+            *model,
+            u >= 0 ? core::recommend(*model, u, k, excluded) : core::popular(*model, k, excluded),
+            ranked);
     });
     emit(rs, ranked);
     SPI_finish();

@@ -32,10 +32,10 @@ core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
     const char *kind = text_argument(fcinfo, kFeedback, "feedback");
     if (strcmp(kind, "explicit") == 0) return core::Feedback::Explicit;
     if (strcmp(kind, "implicit") == 0) return core::Feedback::Implicit;
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("unknown feedback kind \"%s\"", kind),
-                    errhint("Use feedback => 'explicit' for ratings or 'implicit' for "
-                            "interaction counts, clicks or views.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown feedback kind \"%s\"", kind),
+             errhint("Use feedback => 'explicit' for ratings or 'implicit' for "
+                     "interaction counts, clicks or views.")));
     pg_unreachable();
 }
 
@@ -63,23 +63,22 @@ void report_skipped(const SourceCounts &counts) {
                                        "cfrec: skipped %lld rows with a NULL user or item id",
                                        counts.null_ids, static_cast<long long>(counts.null_ids))));
     if (counts.null_ratings > 0)
-        ereport(NOTICE, (errmsg_plural("cfrec: skipped %lld row with a NULL rating",
-                                       "cfrec: skipped %lld rows with a NULL rating",
-                                       counts.null_ratings,
-                                       static_cast<long long>(counts.null_ratings))));
+        ereport(NOTICE,
+                (errmsg_plural("cfrec: skipped %lld row with a NULL rating",
+                               "cfrec: skipped %lld rows with a NULL rating", counts.null_ratings,
+                               static_cast<long long>(counts.null_ratings))));
 }
 
 void report_iteration(const core::IterationReport &r, int iterations) {
     // Timing goes into DETAIL, so terse output (and regression tests) stay stable.
     if (std::isnan(r.rmse))
-        ereport(NOTICE, (errmsg("cfrec: iteration %d/%d: loss %.4g", r.iteration, iterations,
-                                r.loss),
-                         errdetail("%.3f s", r.seconds)));
-    else
         ereport(NOTICE,
-                (errmsg("cfrec: iteration %d/%d: loss %.4g, training RMSE %.4f", r.iteration,
-                        iterations, r.loss, r.rmse),
+                (errmsg("cfrec: iteration %d/%d: loss %.4g", r.iteration, iterations, r.loss),
                  errdetail("%.3f s", r.seconds)));
+    else
+        ereport(NOTICE, (errmsg("cfrec: iteration %d/%d: loss %.4g, training RMSE %.4f",
+                                r.iteration, iterations, r.loss, r.rmse),
+                         errdetail("%.3f s", r.seconds)));
 }
 
 Datum summary_row(FunctionCallInfo fcinfo, const ModelRecord &r) {
@@ -127,7 +126,8 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
                         errhint("Name it with rating_column => '...', or train with "
                                 "feedback => 'implicit' to count every row as one interaction.")));
     const core::TrainOptions options = options_from(fcinfo, feedback);
-    const TrainingSource source = describe_source(relation, user_column, item_column, rating_column);
+    const TrainingSource source =
+        describe_source(relation, user_column, item_column, rating_column);
     const char *schema = extension_schema(fcinfo);
 
     // C++ state lives on the heap, owned by this call's memory context, so an
@@ -152,8 +152,9 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         trainer->object = core::make_trainer(std::move(data), options).release();
     });
     if (duplicates > 0)
-        ereport(NOTICE, (errmsg("cfrec: %s duplicate (user, item) rows: %lld merged",
-                                implicit ? "summed" : "averaged", static_cast<long long>(duplicates))));
+        ereport(NOTICE,
+                (errmsg("cfrec: %s duplicate (user, item) rows: %lld merged",
+                        implicit ? "summed" : "averaged", static_cast<long long>(duplicates))));
 
     double loss = 0.0;
     for (int it = 0; it < options.iterations; ++it) {

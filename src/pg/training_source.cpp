@@ -2,27 +2,28 @@
 
 #include "pg/core_call.h"
 
-
 namespace cfrec::pg {
 
 namespace {
 
 constexpr int kFetchRows = 10000;
 
-bool is_integer_type(Oid type) { return type == INT2OID || type == INT4OID || type == INT8OID; }
+bool is_integer_type(Oid type) {
+    return type == INT2OID || type == INT4OID || type == INT8OID;
+}
 
 bool is_number_type(Oid type) {
     return is_integer_type(type) || type == FLOAT4OID || type == FLOAT8OID || type == NUMERICOID;
 }
 
 // The base type of a column (domains resolved); ERROR when there is no such column.
-Oid column_type(Oid relation, const char *relation_name, const char *column,
-                const char *argument) {
+Oid column_type(Oid relation, const char *relation_name, const char *column, const char *argument) {
     AttrNumber number = get_attnum(relation, column);
     if (number <= 0)
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("column \"%s\" of relation %s does not exist", column, relation_name),
-                        errhint("Name the column with %s => '...'.", argument)));
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_COLUMN),
+                 errmsg("column \"%s\" of relation %s does not exist", column, relation_name),
+                 errhint("Name the column with %s => '...'.", argument)));
     return getBaseType(get_atttype(relation, number));
 }
 
@@ -49,9 +50,9 @@ TrainingSource describe_source(Oid relation, const char *user_column, const char
         quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)), name);
     if (kind != RELKIND_RELATION && kind != RELKIND_VIEW && kind != RELKIND_MATVIEW &&
         kind != RELKIND_FOREIGN_TABLE && kind != RELKIND_PARTITIONED_TABLE)
-        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                        errmsg("%s is not a table or view", qualified),
-                        errhint("Train from a table, view, materialized view or foreign table.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("%s is not a table or view", qualified),
+                 errhint("Train from a table, view, materialized view or foreign table.")));
 
     Oid type = column_type(relation, qualified, user_column, "user_column");
     require_type(is_integer_type(type), user_column, type, "an integer type");
@@ -67,13 +68,11 @@ TrainingSource describe_source(Oid relation, const char *user_column, const char
     source.user_column = user_column;
     source.item_column = item_column;
     source.rating_column = rating_column;
-    source.query =
-        psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8%s%s FROM %s",
-                 quote_identifier(user_column), quote_identifier(item_column),
-                 rating_column ? ", " : "",
-                 rating_column ? psprintf("%s::pg_catalog.float8", quote_identifier(rating_column))
-                               : "",
-                 qualified);
+    source.query = psprintf(
+        "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8%s%s FROM %s",
+        quote_identifier(user_column), quote_identifier(item_column), rating_column ? ", " : "",
+        rating_column ? psprintf("%s::pg_catalog.float8", quote_identifier(rating_column)) : "",
+        qualified);
     return source;
 }
 

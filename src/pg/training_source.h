@@ -7,8 +7,8 @@
 namespace cfrec::pg {
 
 struct TrainingSource {
-    const char *relation;       // quoted, schema-qualified
-    const char *user_column;    // as given (unquoted)
+    const char *relation;     // quoted, schema-qualified
+    const char *user_column;  // as given (unquoted)
     const char *item_column;
     const char *rating_column;  // NULL: every row counts 1
     const char *query;          // SELECT user, item[, rating] FROM relation

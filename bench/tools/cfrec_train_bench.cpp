@@ -1,0 +1,49 @@
+// Core-only implicit training benchmark on the synthetic data of
+// bench/generate.sql (160k uniform users, 60k Zipf(1) items, geometric
+// values), without Postgres: isolates the math from reading and writing.
+//   cfrec_train_bench ROWS [FACTORS] [ITERATIONS] [THREADS]
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_set>
+
+#include "core/random.h"
+#include "core/trainer.h"
+
+using namespace cfrec;
+
+int main(int argc, char **argv) {
+    const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 1000000;
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = argc > 2 ? std::atoi(argv[2]) : 64;
+    o.iterations = argc > 3 ? std::atoi(argv[3]) : 15;
+    o.threads = argc > 4 ? std::atoi(argv[4]) : 0;
+    o.regularization = 0.05;
+    core::SplitMix64 rng(42);
+    std::unordered_set<uint64_t> seen;
+    std::vector<int64_t> users, items;
+    std::vector<float> values;
+    while (static_cast<int64_t>(users.size()) < rows) {
+        const int64_t u = 1 + static_cast<int64_t>(rng.uniform() * 160000);
+        const int64_t rank = static_cast<int64_t>(std::floor(std::pow(60001.0, rng.uniform())));
+        const int64_t i = 1 + ((rank - 1) * 7919) % 60000;
+        if (!seen.insert(static_cast<uint64_t>(u) << 32 | static_cast<uint64_t>(i)).second)
+            continue;
+        users.push_back(u);
+        items.push_back(i);
+        values.push_back(1.0f + std::floor(std::log(1.0 - rng.uniform()) / std::log(0.5)));
+    }
+    core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
+    builder.add(users.data(), items.data(), values.data(), users.size());
+    auto trainer = core::make_trainer(builder.finish(), o);
+    double total = 0;
+    for (int it = 0; it < o.iterations; ++it) {
+        auto r = trainer->step([] { return false; });
+        total += r.seconds;
+        std::printf("iteration %2d  loss %.5f  %.3f s\n", r.iteration, r.loss, r.seconds);
+    }
+    std::printf("rows %lld factors %d threads %d: %.2f s total, %.3f s per iteration\n",
+                static_cast<long long>(rows), o.factors, core::resolve_threads(o.threads), total,
+                total / o.iterations);
+}
