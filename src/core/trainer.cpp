@@ -23,8 +23,10 @@ void validate_options(const TrainOptions &o) {
     require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
             "ALS usually converges in 10 to 30 iterations.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
-            "regularization must be a finite number >= 0", "");
-    require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0", "");
+            "regularization must be a finite number >= 0",
+            "The default, 0.1, is tuned for both feedback kinds.");
+    require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0",
+            "alpha scales interaction strength into confidence; the default is 1.");
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
 }
 

@@ -28,7 +28,8 @@ int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low
     int32 value = PG_GETARG_INT32(arg);
     if (value < low || value > high)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("%s must be between %d and %d, not %d", name, low, high, value)));
+                        errmsg("%s must be between %d and %d, not %d", name, low, high, value),
+                        errhint("Leave %s out to use its default.", name)));
     return value;
 }
 

@@ -20,6 +20,12 @@ std::unordered_map<std::string, Entry> &entries() {
     return cache;
 }
 
+// Versions restart when the extension is dropped and created again, so the
+// catalog table's OID is part of the key.
+std::string key_of(const ModelRecord &r) {
+    return std::to_string(r.catalog) + ":" + r.name;
+}
+
 void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::vector<float> &bias,
                core::FactorMatrix &factors) {
     ids.assign(side.ids, side.ids + side.count);
@@ -32,7 +38,7 @@ void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::ve
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) {
     const core::FactorModel *model = nullptr;
     call_core([&] {
-        auto it = entries().find(std::string(schema) + "." + r.name);
+        auto it = entries().find(key_of(r));
         if (it != entries().end() && it->second.version == r.version)
             model = it->second.model.get();
     });
@@ -51,7 +57,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         copy_side(items, r.factors, loaded->item_ids, loaded->item_bias, loaded->item_factors);
         loaded->item_counts.assign(items.interactions, items.interactions + items.count);
         model = loaded.get();
-        entries()[std::string(schema) + "." + r.name] = Entry{r.version, std::move(loaded)};
+        entries()[key_of(r)] = Entry{r.version, std::move(loaded)};
     });
     pfree(users.ids);
     pfree(users.bias);

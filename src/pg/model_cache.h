@@ -1,6 +1,6 @@
 // Per-backend cache of trained models for serving.
 //
-// Entries are keyed by model name and tagged with the model's version from
+// Entries are keyed by model name (and catalog table) and tagged with the model's version from
 // the catalog row the caller just read under its own snapshot. A retrain or
 // drop committed elsewhere changes what that row says, so the next call
 // reloads; an uncommitted retrain in this transaction is seen by it alone,

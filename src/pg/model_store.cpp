@@ -159,7 +159,8 @@ ModelRecord find_model(const char *schema, const char *name) {
     const char *sql = psprintf(
         "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
         "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
-        "items, interactions, loss, train_seconds, version FROM %s.cfrec_model WHERE name = $1",
+        "items, interactions, loss, train_seconds, version, tableoid FROM %s.cfrec_model "
+        "WHERE name = $1",
         schema);
     int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
@@ -198,6 +199,7 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.loss = DatumGetFloat8(get(18, &isnull));
     r.train_seconds = DatumGetFloat8(get(19, &isnull));
     r.version = DatumGetInt64(get(20, &isnull));
+    r.catalog = DatumGetObjectId(get(21, &isnull));
     return r;
 }
 

@@ -29,6 +29,7 @@ struct ModelRecord {
     double loss;
     double train_seconds;
     int64 version;
+    Oid catalog;  // OID of the cfrec_model table: new when the extension is recreated
 };
 
 // Replaces the model called record.name (catalog row and factor rows) with

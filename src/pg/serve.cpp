@@ -18,14 +18,34 @@ struct SeenItems {
     size_t count;
 };
 
+// The model's source relation, quoted afresh from the system catalog. The
+// catalog row's text is only ever parsed as a name, never pasted into SQL:
+// whoever may write cfrec's tables must not be able to make a caller of
+// cfrec_recommend run SQL of their choosing.
+const char *source_relation(const ModelRecord &r) {
+#if PG_VERSION_NUM >= 160000
+    List *names = stringToQualifiedNameList(r.source, nullptr);
+#else
+    List *names = stringToQualifiedNameList(r.source);
+#endif
+    Oid relation = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+    if (!OidIsValid(relation))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("source %s of cfrec model \"%s\" does not exist", r.source, r.name),
+                        errhint("Retrain the model from an existing table, or call with "
+                                "exclude_seen => false.")));
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)),
+                                      get_rel_name(relation));
+}
+
 // What the user has in the model's source table now, so ratings added since
 // training are excluded too. Runs with the caller's privileges; fast when
 // the source has an index on the user column.
 SeenItems read_seen(const ModelRecord &r, int64 user) {
     const char *sql =
         psprintf("SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
-                 quote_identifier(r.item_column), r.source, quote_identifier(r.user_column),
-                 quote_identifier(r.item_column));
+                 quote_identifier(r.item_column), source_relation(r),
+                 quote_identifier(r.user_column), quote_identifier(r.item_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
     int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 0);
