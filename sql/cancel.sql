@@ -5,6 +5,7 @@ SET client_min_messages = warning;
 CREATE TABLE big_ratings AS
 SELECT u AS user_id, (u * 37 + j * 101) % 3000 AS item_id, 1 + (u + j) % 5 AS rating
 FROM generate_series(1, 2000) u, generate_series(1, 50) j;
+CREATE INDEX ON big_ratings (user_id);
 SELECT users FROM cfrec_train('big_ratings', model => 'long', factors => 2, iterations => 1);
 SELECT version AS v FROM cfrec_models WHERE model = 'long' \gset
 -- Far more work than a second: it must be stopped mid-training.

@@ -3,6 +3,7 @@
 SET client_min_messages = warning;
 CREATE ROLE regress_cfrec_trainer;
 CREATE TABLE secret_ratings AS SELECT * FROM ratings;
+CREATE INDEX ON secret_ratings (user_id);
 GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_trainer;
 GRANT USAGE ON SEQUENCE cfrec_model_version_seq TO regress_cfrec_trainer;
 SET ROLE regress_cfrec_trainer;

@@ -74,6 +74,15 @@ SELECT count(*) AS n, bool_and(item_id <= 20) AS own_group FROM cfrec_recommend(
 SELECT cfrec_predict(1, 1, model => 'clicks') > cfrec_predict(1, 40, model => 'clicks') AS prefers_own;
 SELECT cfrec_predict(9999, 1, model => 'clicks') AS unknown_user;
 
+-- Excluding seen items without an index on the user column warns once per
+-- backend and source.
+CREATE TABLE unindexed AS SELECT * FROM ratings;
+SELECT users FROM cfrec_train('unindexed', model => 'unindexed', factors => 2, iterations => 1);
+RESET client_min_messages;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'unindexed');
+SELECT count(*) FROM cfrec_recommend(2, 3, model => 'unindexed');
+SET client_min_messages = warning;
+
 -- Dropping.
 SELECT cfrec_drop_model('clicks');
 SELECT count(*) FROM cfrec_models WHERE model = 'clicks';

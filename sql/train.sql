@@ -11,6 +11,7 @@ SELECT u AS user_id, i AS item_id,
        (CASE WHEN (u <= 30) = (i <= 20) THEN 4 + (u * i) % 2 ELSE 1 + (u + i) % 2 END)::real AS rating
 FROM generate_series(1, 60) u, generate_series(1, 40) i
 WHERE (u * 7 + i * 11) % 5 < 3;
+CREATE INDEX ON ratings (user_id);
 SELECT count(*) FROM ratings;
 
 -- One NOTICE per iteration; the summary row.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include "core/errors.h"
 
@@ -11,20 +12,18 @@ namespace cfrec::core {
 
 namespace {
 
-std::vector<int64_t> sorted_unique(const std::vector<int64_t> &ids) {
-    std::vector<int64_t> out(ids);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-std::vector<int32_t> dense_indices(const std::vector<int64_t> &ids,
-                                   const std::vector<int64_t> &sorted) {
-    std::vector<int32_t> out(ids.size());
-    for (size_t r = 0; r < ids.size(); ++r)
-        out[r] = static_cast<int32_t>(std::lower_bound(sorted.begin(), sorted.end(), ids[r]) -
-                                      sorted.begin());
-    return out;
+// Sorted ids, and for each first-seen index its position among them.
+std::pair<std::vector<int64_t>, std::vector<int32_t>> sort_ids(const std::vector<int64_t> &seen) {
+    std::vector<int32_t> order(seen.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return seen[a] < seen[b]; });
+    std::vector<int64_t> sorted(seen.size());
+    std::vector<int32_t> rank(seen.size());
+    for (size_t r = 0; r < order.size(); ++r) {
+        sorted[r] = seen[order[r]];
+        rank[order[r]] = static_cast<int32_t>(r);
+    }
+    return {std::move(sorted), std::move(rank)};
 }
 
 }  // namespace
@@ -37,60 +36,88 @@ void InteractionBuilder::add(const int64_t *users, const int64_t *items, const f
                         "value for user " + std::to_string(users[r]) + " and item " +
                             std::to_string(items[r]) + " is not a finite number",
                         "Filter out NaN and infinite values with a view or WHERE clause.");
-    users_.insert(users_.end(), users, users + n);
-    items_.insert(items_.end(), items, items + n);
-    values_.insert(values_.end(), values, values + n);
+    for (size_t r = 0; r < n; ++r) {
+        if (blocks_.empty() || blocks_.back().users.size() == kBlockRows) {
+            blocks_.emplace_back();
+            Block &b = blocks_.back();
+            b.users.reserve(kBlockRows);
+            b.items.reserve(kBlockRows);
+            b.values.reserve(kBlockRows);
+        }
+        Block &b = blocks_.back();
+        b.users.push_back(user_ids_.index_of(users[r]));
+        b.items.push_back(item_ids_.index_of(items[r]));
+        b.values.push_back(values[r]);
+    }
+    if (user_ids_.ids().size() > INT32_MAX / 2 || item_ids_.ids().size() > INT32_MAX / 2)
+        throw Error(ErrorKind::DataError, "more than 2^30 distinct users or items");
+    rows_ += n;
 }
 
 Interactions InteractionBuilder::finish() {
-    if (users_.empty())
+    if (rows_ == 0)
         throw Error(ErrorKind::DataError, "there are no interactions to train on",
                     "The source must have at least one row whose user and item are not NULL.");
     Interactions out;
-    out.rows_read = static_cast<int64_t>(users_.size());
-    out.user_ids = sorted_unique(users_);
-    out.item_ids = sorted_unique(items_);
-    if (out.user_ids.size() > INT32_MAX || out.item_ids.size() > INT32_MAX)
-        throw Error(ErrorKind::DataError, "more than 2^31 distinct users or items");
-    std::vector<int32_t> u = dense_indices(users_, out.user_ids);
-    std::vector<int32_t> i = dense_indices(items_, out.item_ids);
-    std::vector<int64_t>().swap(users_);
-    std::vector<int64_t>().swap(items_);
+    out.rows_read = static_cast<int64_t>(rows_);
+    auto [user_ids, user_rank] = sort_ids(user_ids_.ids());
+    auto [item_ids, item_rank] = sort_ids(item_ids_.ids());
+    out.user_ids = std::move(user_ids);
+    out.item_ids = std::move(item_ids);
+    user_ids_ = IdMap();
+    item_ids_ = IdMap();
 
-    // Counting sort by user, then sort each user's row by item, keeping the
-    // read order among duplicates.
+    // Scatter rows into user-major order, keeping the read order within a user.
     const int32_t n_users = static_cast<int32_t>(out.user_ids.size());
-    std::vector<int64_t> start(n_users + 1, 0);
-    for (int32_t uu : u) ++start[uu + 1];
-    std::partial_sum(start.begin(), start.end(), start.begin());
-    std::vector<int64_t> order(u.size());
+    Csr &m = out.by_user;
+    m.indptr.assign(n_users + 1, 0);
+    for (const Block &b : blocks_)
+        for (int32_t u : b.users) ++m.indptr[user_rank[u] + 1];
+    std::partial_sum(m.indptr.begin(), m.indptr.end(), m.indptr.begin());
+    m.indices.resize(rows_);
+    m.values.resize(rows_);
     {
-        std::vector<int64_t> fill(start.begin(), start.end() - 1);
-        for (size_t r = 0; r < u.size(); ++r) order[fill[u[r]]++] = static_cast<int64_t>(r);
+        std::vector<int64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
+        for (Block &b : blocks_) {
+            for (size_t r = 0; r < b.users.size(); ++r) {
+                const int64_t at = fill[user_rank[b.users[r]]]++;
+                m.indices[at] = item_rank[b.items[r]];
+                m.values[at] = b.values[r];
+            }
+            b = Block();  // free as we go
+        }
+        blocks_.clear();
     }
 
-    Csr &m = out.by_user;
-    m.indptr.assign(1, 0);
-    m.indptr.reserve(n_users + 1);
-    m.indices.reserve(u.size());
-    m.values.reserve(u.size());
-    for (int32_t uu = 0; uu < n_users; ++uu) {
-        auto first = order.begin() + start[uu], last = order.begin() + start[uu + 1];
-        std::stable_sort(first, last, [&](int64_t a, int64_t b) { return i[a] < i[b]; });
-        for (auto it = first; it != last;) {
-            auto run_end = it;
+    // Sort each row by item and merge duplicates, compacting in place.
+    std::vector<std::pair<int32_t, float>> row;
+    int64_t write = 0;
+    for (int32_t u = 0; u < n_users; ++u) {
+        const int64_t begin = m.indptr[u], end = m.indptr[u + 1];
+        row.clear();
+        for (int64_t p = begin; p < end; ++p) row.emplace_back(m.indices[p], m.values[p]);
+        std::stable_sort(row.begin(), row.end(),
+                         [](const auto &a, const auto &b) { return a.first < b.first; });
+        m.indptr[u] = write;
+        for (size_t j = 0; j < row.size();) {
+            size_t k = j;
             double sum = 0.0;
-            while (run_end != last && i[*run_end] == i[*it]) sum += values_[*run_end++];
-            int64_t count = run_end - it;
+            while (k < row.size() && row[k].first == row[j].first) sum += row[k++].second;
+            const int64_t count = static_cast<int64_t>(k - j);
             out.duplicates_merged += count - 1;
-            double value = policy_ == DuplicatePolicy::Average ? sum / count : sum;
-            m.indices.push_back(i[*it]);
-            m.values.push_back(static_cast<float>(value));
-            it = run_end;
+            m.indices[write] = row[j].first;
+            m.values[write] =
+                static_cast<float>(policy_ == DuplicatePolicy::Average ? sum / count : sum);
+            ++write;
+            j = k;
         }
-        m.indptr.push_back(m.nnz());
     }
-    std::vector<float>().swap(values_);
+    m.indptr[n_users] = write;
+    m.indices.resize(write);
+    m.indices.shrink_to_fit();
+    m.values.resize(write);
+    m.values.shrink_to_fit();
+    rows_ = 0;
     out.by_item = transpose(m, static_cast<int32_t>(out.item_ids.size()));
     return out;
 }

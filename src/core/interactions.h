@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/id_map.h"
+
+#include "core/id_map.h"
+
 namespace cfrec::core {
 
 // Compressed sparse rows: row r owns indices/values [indptr[r], indptr[r+1]).
@@ -32,23 +36,32 @@ struct Interactions {
 
 // Collects rows in batches (as the glue reads them) and builds Interactions.
 // Dense indices follow ascending external ids, so the result does not depend
-// on the order rows arrive in.
+// on the order rows arrive in. Memory: 12 bytes per row while collecting, in
+// fixed-size blocks (no doubling copies); finish() turns the blocks into the
+// user-major CSR one block at a time, freeing each as it goes.
 class InteractionBuilder {
   public:
     explicit InteractionBuilder(DuplicatePolicy policy) : policy_(policy) {}
 
-    // Throws Error(DataError) for a value that is NaN or infinite.
+    // Throws Error(DataError) for a value that is NaN or infinite; the batch
+    // is then not added.
     void add(const int64_t *users, const int64_t *items, const float *values, size_t n);
-    size_t rows() const { return users_.size(); }
+    size_t rows() const { return rows_; }
 
     // Consumes the collected rows. Throws Error(DataError) when there are none.
     Interactions finish();
 
   private:
+    struct Block {
+        std::vector<int32_t> users, items;  // first-seen indices
+        std::vector<float> values;
+    };
+    static constexpr size_t kBlockRows = size_t{1} << 20;
+
     DuplicatePolicy policy_;
-    std::vector<int64_t> users_;
-    std::vector<int64_t> items_;
-    std::vector<float> values_;
+    IdMap user_ids_, item_ids_;
+    std::vector<Block> blocks_;
+    size_t rows_ = 0;
 };
 
 // The transpose of a CSR matrix with `columns` columns.

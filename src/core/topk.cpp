@@ -19,19 +19,23 @@ std::vector<Scored> top_k(const float *scores, int32_t n, int k,
     std::vector<Scored> heap;  // a min-heap on `better`: the worst kept entry on top
     if (k <= 0 || n <= 0) return heap;
     heap.reserve(static_cast<size_t>(std::min<int64_t>(k, n)));
-    auto skip = excluded.begin();
-    for (int32_t i = 0; i < n; ++i) {
-        while (skip != excluded.end() && *skip < i) ++skip;
-        if (skip != excluded.end() && *skip == i) continue;
-        const Scored candidate{i, scores[i]};
-        if (static_cast<int>(heap.size()) < k) {
-            heap.push_back(candidate);
-            std::push_heap(heap.begin(), heap.end(), better);
-        } else if (better(candidate, heap.front())) {
-            std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = candidate;
-            std::push_heap(heap.begin(), heap.end(), better);
-        }
+    auto is_excluded = [&](int32_t i) {
+        return std::binary_search(excluded.begin(), excluded.end(), i);
+    };
+    int32_t i = 0;
+    for (; i < n && static_cast<int>(heap.size()) < k; ++i) {
+        if (is_excluded(i)) continue;
+        heap.push_back({i, scores[i]});
+        std::push_heap(heap.begin(), heap.end(), better);
+    }
+    // Scanning in index order, a score equal to the worst kept one loses the
+    // tie, so only strictly greater scores need a closer look: the hot loop
+    // is one comparison per item.
+    for (; i < n; ++i) {
+        if (!(scores[i] > heap.front().score) || is_excluded(i)) continue;
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = {i, scores[i]};
+        std::push_heap(heap.begin(), heap.end(), better);
     }
     std::sort(heap.begin(), heap.end(), better);
     return heap;

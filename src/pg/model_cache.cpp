@@ -5,25 +5,57 @@
 #include <unordered_map>
 
 #include "pg/core_call.h"
+#include "pg/settings.h"
 
 namespace cfrec::pg {
 
 namespace {
 
 struct Entry {
+    std::string name;
     int64 version;
     std::unique_ptr<core::FactorModel> model;
+    int64 bytes;
+    int64 hits;
+    uint64 last_used;  // tick of the last lookup, for least-recently-used eviction
+    TimestampTz loaded_at;
 };
 
-std::unordered_map<std::string, Entry> &entries() {
-    static std::unordered_map<std::string, Entry> cache;
-    return cache;
+struct Cache {
+    std::unordered_map<std::string, Entry> entries;
+    int64 bytes = 0;
+    uint64 tick = 0;
+};
+
+Cache &cache() {
+    static Cache c;
+    return c;
 }
 
 // Versions restart when the extension is dropped and created again, so the
 // catalog table's OID is part of the key.
 std::string key_of(const ModelRecord &r) {
     return std::to_string(r.catalog) + ":" + r.name;
+}
+
+int64 model_bytes(const core::FactorModel &m) {
+    const int64 per_row = static_cast<int64>(m.factors()) * 4 + 8 + 4;
+    return static_cast<int64>(m.user_ids.size()) * per_row +
+           static_cast<int64>(m.item_ids.size()) * (per_row + 4);
+}
+
+// Drops least recently used entries other than `keep` until the cache fits.
+void evict_beyond(int64 limit, const std::string &keep) {
+    Cache &c = cache();
+    while (c.bytes > limit && c.entries.size() > 1) {
+        auto victim = c.entries.end();
+        for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
+            if (it->first != keep &&
+                (victim == c.entries.end() || it->second.last_used < victim->second.last_used))
+                victim = it;
+        c.bytes -= victim->second.bytes;
+        c.entries.erase(victim);
+    }
 }
 
 void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::vector<float> &bias,
@@ -38,14 +70,21 @@ void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::ve
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) {
     const core::FactorModel *model = nullptr;
     call_core([&] {
-        auto it = entries().find(key_of(r));
-        if (it != entries().end() && it->second.version == r.version)
+        Cache &c = cache();
+        auto it = c.entries.find(key_of(r));
+        if (it != c.entries.end() && it->second.version == r.version) {
             model = it->second.model.get();
+            ++it->second.hits;
+            it->second.last_used = ++c.tick;
+        }
     });
     if (model != nullptr) return model;
 
     StoredSide users = read_side(schema, r, false);
     StoredSide items = read_side(schema, r, true);
+    const TimestampTz now = GetCurrentTimestamp();
+    const int64 limit = static_cast<int64>(cfrec_cache_size_mb) * 1024 * 1024;
+    bool too_big = false;
     call_core([&] {
         auto loaded = std::make_unique<core::FactorModel>();
         loaded->feedback = strcmp(r.feedback, "implicit") == 0 ? core::Feedback::Implicit
@@ -57,7 +96,19 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         copy_side(items, r.factors, loaded->item_ids, loaded->item_bias, loaded->item_factors);
         loaded->item_counts.assign(items.interactions, items.interactions + items.count);
         model = loaded.get();
-        entries()[key_of(r)] = Entry{r.version, std::move(loaded)};
+
+        Cache &c = cache();
+        const std::string key = key_of(r);
+        auto old = c.entries.find(key);
+        if (old != c.entries.end()) {
+            c.bytes -= old->second.bytes;
+            c.entries.erase(old);
+        }
+        const int64 bytes = model_bytes(*loaded);
+        c.entries[key] = Entry{r.name, r.version, std::move(loaded), bytes, 0, ++c.tick, now};
+        c.bytes += bytes;
+        evict_beyond(limit, key);
+        too_big = bytes > limit;
     });
     pfree(users.ids);
     pfree(users.bias);
@@ -66,7 +117,30 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
     pfree(items.bias);
     pfree(items.factors);
     pfree(items.interactions);
+    if (too_big)
+        ereport(WARNING,
+                (errmsg("cfrec model \"%s\" is larger than cfrec.cache_size (%d MB)", r.name,
+                        cfrec_cache_size_mb),
+                 errhint("It is served anyway; raise cfrec.cache_size to keep other models "
+                         "cached beside it.")));
     return model;
+}
+
+int cache_entries(CacheEntryInfo *out, int capacity) {
+    int count = 0;
+    call_core([&] {
+        for (const auto &[key, e] : cache().entries) {
+            if (count == capacity) break;
+            out[count++] = CacheEntryInfo{e.name.c_str(), e.version, e.bytes, e.hits, e.loaded_at};
+        }
+    });
+    return count;
+}
+
+int cache_size() {
+    int size = 0;
+    call_core([&] { size = static_cast<int>(cache().entries.size()); });
+    return size;
 }
 
 }  // namespace cfrec::pg

@@ -4,7 +4,8 @@
 // the catalog row the caller just read under its own snapshot. A retrain or
 // drop committed elsewhere changes what that row says, so the next call
 // reloads; an uncommitted retrain in this transaction is seen by it alone,
-// and a rollback makes the catalog point at the old version again.
+// and a rollback makes the catalog point at the old version again. The cache
+// holds at most cfrec.cache_size MB, evicting the least recently used model.
 #pragma once
 
 #include "core/factor_model.h"
@@ -16,5 +17,19 @@ namespace cfrec::pg {
 // holds no entry of that version. Needs SPI connected. The pointer stays valid
 // until the next call into this cache.
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &record);
+
+// What cfrec_cache_stats() shows of one entry. `name` points into the cache
+// and stays valid until the cache next changes.
+struct CacheEntryInfo {
+    const char *name;
+    int64 version;
+    int64 bytes;
+    int64 hits;
+    TimestampTz loaded_at;
+};
+
+// Number of cached models, and up to `capacity` of them copied into `out`.
+int cache_size();
+int cache_entries(CacheEntryInfo *out, int capacity);
 
 }  // namespace cfrec::pg

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "pg/arrays.h"
+#include "pg/kept_plans.h"
 
 namespace cfrec::pg {
 
@@ -162,7 +163,7 @@ ModelRecord find_model(const char *schema, const char *name) {
         "items, interactions, loss, train_seconds, version, tableoid FROM %s.cfrec_model "
         "WHERE name = $1",
         schema);
-    int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 1);
+    int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
         elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
     if (SPI_processed == 0)

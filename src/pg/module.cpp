@@ -9,12 +9,18 @@ void _PG_init(void);
 }
 
 int cfrec_threads = 0;
+int cfrec_cache_size_mb = 1024;
 
 extern "C" void _PG_init(void) {
     DefineCustomIntVariable("cfrec.threads", "Threads cfrec uses for training.",
                             "0 means one per CPU core. The threads only compute; "
                             "they never touch the database.",
                             &cfrec_threads, 0, 0, 256, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("cfrec.cache_size", "Memory each backend may use to cache models.",
+                            "Least recently used models are evicted beyond it; a single larger "
+                            "model is still served.",
+                            &cfrec_cache_size_mb, 1024, 1, INT_MAX / 2, PGC_USERSET, GUC_UNIT_MB,
+                            nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("cfrec");
 #else

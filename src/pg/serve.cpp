@@ -1,8 +1,12 @@
 // SQL entry points that serve a trained model: cfrec_recommend,
 // cfrec_predict and cfrec_similar_items.
+#include <string>
+#include <unordered_set>
+
 #include "core/serving.h"
 #include "pg/arguments.h"
 #include "pg/core_call.h"
+#include "pg/kept_plans.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
@@ -17,6 +21,37 @@ struct SeenItems {
     int64 *ids;
     size_t count;
 };
+
+// Warns once per backend, source and column when excluding seen items has no
+// index to use: every call would then read the whole source.
+void warn_if_unindexed(Oid relation, const char *qualified, const char *user_column) {
+    const char kind = get_rel_relkind(relation);
+    if (kind != RELKIND_RELATION && kind != RELKIND_MATVIEW && kind != RELKIND_PARTITIONED_TABLE)
+        return;  // views and foreign tables: nothing we could index
+    const AttrNumber column = get_attnum(relation, user_column);
+    bool first_time = false;
+    call_core([&] {
+        static std::unordered_set<std::string> checked;
+        first_time = checked.insert(std::to_string(relation) + ":" + std::to_string(column)).second;
+    });
+    if (!first_time || column <= 0) return;
+    Oid types[2] = {OIDOID, INT2OID};
+    Datum values[2] = {ObjectIdGetDatum(relation), Int16GetDatum(column)};
+    const char *sql =
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indrelid = $1 AND indkey[0] = $2 "
+        "AND indisvalid)";
+    if (SPI_execute_plan(kept_plan(sql, 2, types), values, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: reading pg_index failed");
+    bool isnull;
+    const bool indexed =
+        DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    if (!indexed)
+        ereport(WARNING,
+                (errmsg("cfrec: %s has no index on %s, so every cfrec_recommend call reads the "
+                        "whole table to exclude seen items",
+                        qualified, quote_identifier(user_column)),
+                 errhint("CREATE INDEX ON %s (%s);", qualified, quote_identifier(user_column))));
+}
 
 // The model's source relation, quoted afresh from the system catalog. The
 // catalog row's text is only ever parsed as a name, never pasted into SQL:
@@ -34,8 +69,10 @@ const char *source_relation(const ModelRecord &r) {
                         errmsg("source %s of cfrec model \"%s\" does not exist", r.source, r.name),
                         errhint("Retrain the model from an existing table, or call with "
                                 "exclude_seen => false.")));
-    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)),
-                                      get_rel_name(relation));
+    const char *qualified = quote_qualified_identifier(
+        get_namespace_name(get_rel_namespace(relation)), get_rel_name(relation));
+    warn_if_unindexed(relation, qualified, r.user_column);
+    return qualified;
 }
 
 // What the user has in the model's source table now, so ratings added since
@@ -48,7 +85,7 @@ SeenItems read_seen(const ModelRecord &r, int64 user) {
                  quote_identifier(r.user_column), quote_identifier(r.item_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
-    int rc = SPI_execute_with_args(sql, 1, type, value, nullptr, true, 0);
+    int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 0);
     if (rc != SPI_OK_SELECT)
         elog(ERROR, "cfrec: reading seen items failed: %s", SPI_result_code_string(rc));
     SeenItems seen;
@@ -107,6 +144,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(cfrec_recommend);
 PG_FUNCTION_INFO_V1(cfrec_predict);
 PG_FUNCTION_INFO_V1(cfrec_similar_items);
+PG_FUNCTION_INFO_V1(cfrec_cache_stats);
 }
 
 extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
@@ -174,5 +212,23 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
     });
     emit(rs, ranked);
     SPI_finish();
+    return (Datum)0;
+}
+
+// This backend's serving cache: one row per cached model.
+extern "C" Datum cfrec_cache_stats(PG_FUNCTION_ARGS) {
+    ResultSet rs = begin_result_set(fcinfo);
+    const int capacity = cache_size();
+    auto *entries =
+        static_cast<CacheEntryInfo *>(palloc(sizeof(CacheEntryInfo) * Max(capacity, 1)));
+    const int count = cache_entries(entries, capacity);
+    for (int j = 0; j < count; ++j) {
+        Datum values[5] = {PointerGetDatum(cstring_to_text(entries[j].name)),
+                           Int64GetDatum(entries[j].version), Int64GetDatum(entries[j].bytes),
+                           Int64GetDatum(entries[j].hits),
+                           TimestampTzGetDatum(entries[j].loaded_at)};
+        bool nulls[5] = {false, false, false, false, false};
+        tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+    }
     return (Datum)0;
 }

@@ -3,3 +3,6 @@
 
 // cfrec.threads: threads for training; 0 = one per CPU core.
 extern int cfrec_threads;
+
+// cfrec.cache_size: MB of models each backend keeps in memory for serving.
+extern int cfrec_cache_size_mb;

@@ -130,6 +130,14 @@ RETURNS SETOF @extschema@.cfrec_similar_item
 AS 'MODULE_PATHNAME', 'cfrec_similar_items'
 LANGUAGE C STABLE ROWS 10;
 
+-- This backend's serving cache (bounded by cfrec.cache_size).
+CREATE FUNCTION @extschema@.cfrec_cache_stats()
+RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz)
+AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
+LANGUAGE C VOLATILE;
+CREATE VIEW @extschema@.cfrec_cache AS SELECT * FROM @extschema@.cfrec_cache_stats();
+GRANT SELECT ON @extschema@.cfrec_cache TO PUBLIC;
+
 CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
