@@ -81,6 +81,16 @@ void report_iteration(const core::IterationReport &r, int iterations) {
                          errdetail("%.3f s", r.seconds)));
 }
 
+// Seconds since the last lap, for the phase timings of the summary NOTICE.
+double lap(instr_time *last) {
+    instr_time now;
+    INSTR_TIME_SET_CURRENT(now);
+    instr_time elapsed = now;
+    INSTR_TIME_SUBTRACT(elapsed, *last);
+    *last = now;
+    return INSTR_TIME_GET_DOUBLE(elapsed);
+}
+
 Datum summary_row(FunctionCallInfo fcinfo, const ModelRecord &r) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
@@ -142,7 +152,9 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     });
 
     SPI_connect();
+    instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
+    const double read_seconds = lap(&phase);
     report_skipped(counts);
     int64 duplicates = 0;
     call_core([&] {
@@ -151,6 +163,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         duplicates = data.duplicates_merged;
         trainer->object = core::make_trainer(std::move(data), options).release();
     });
+    const double build_seconds = lap(&phase);
     if (duplicates > 0)
         ereport(NOTICE,
                 (errmsg("cfrec: %s duplicate (user, item) rows: %lld merged",
@@ -169,6 +182,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         trainer->reset();
     });
 
+    const double train_seconds = lap(&phase);
     const core::FactorModel &m = **model;
     ModelRecord record;
     record.name = name;
@@ -191,6 +205,13 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     record.interactions = counts.rows_used - duplicates;
     record.loss = loss;
     store_model(schema, record, m, started);
+    ereport(NOTICE,
+            (errmsg("cfrec: trained model \"%s\"", name),
+             errdetail("read %lld rows in %.2f s, built the matrices in %.2f s, ran %d iterations "
+                       "in %.2f s, wrote %lld factor rows in %.2f s",
+                       static_cast<long long>(counts.rows_used + counts.null_ids + counts.null_ratings),
+                       read_seconds, build_seconds, options.iterations, train_seconds,
+                       static_cast<long long>(record.users + record.items), lap(&phase))));
     SPI_finish();
     model->reset();
     return summary_row(fcinfo, record);

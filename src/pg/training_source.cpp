@@ -76,48 +76,125 @@ TrainingSource describe_source(Oid relation, const char *user_column, const char
     return source;
 }
 
-SourceCounts read_source(const TrainingSource &source,
-                         ContextOwned<core::InteractionBuilder> *builder) {
-    SourceCounts counts = {0, 0, 0};
-    auto *users = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
-    auto *items = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
-    auto *values = static_cast<float *>(palloc(sizeof(float) * kFetchRows));
-    const bool has_rating = source.rating_column != nullptr;
+namespace {
 
-    Portal portal =
-        SPI_cursor_open_with_args(nullptr, source.query, 0, nullptr, nullptr, nullptr, true, 0);
+// Rows on their way from the executor to the builder, in batches: the core is
+// called once per batch, not once per row.
+struct RowSink {
+    ContextOwned<core::InteractionBuilder> *builder;
+    bool has_rating;
+    int64 *users;
+    int64 *items;
+    float *values;
+    int n;
+    SourceCounts counts;
+
+    void accept(Datum user, bool user_null, Datum item, bool item_null, Datum value,
+                bool value_null) {
+        if (user_null || item_null) {
+            ++counts.null_ids;
+            return;
+        }
+        if (value_null) {
+            ++counts.null_ratings;
+            return;
+        }
+        users[n] = DatumGetInt64(user);
+        items[n] = DatumGetInt64(item);
+        values[n] = has_rating ? static_cast<float>(DatumGetFloat8(value)) : 1.0f;
+        if (++n == kFetchRows) flush();
+    }
+
+    void flush() {
+        call_core([&] { (*builder)->add(users, items, values, static_cast<size_t>(n)); });
+        counts.rows_used += n;
+        n = 0;
+    }
+};
+
+#if PG_VERSION_NUM >= 140000
+// A DestReceiver that hands each row's Datums straight from the executor's
+// slot to the sink: no tuple is copied or materialised. Measured on 25M rows:
+// 4.1 s with an SPI cursor, 2.5-2.9 s this way, 1.4 s for a bare scan that
+// deforms the same columns (bench/RESULTS.md).
+struct SinkReceiver {
+    DestReceiver base;  // first, so a DestReceiver * is a SinkReceiver *
+    RowSink *sink;
+};
+
+bool receive_row(TupleTableSlot *slot, DestReceiver *self) {
+    RowSink *sink = reinterpret_cast<SinkReceiver *>(self)->sink;
+    slot_getsomeattrs(slot, sink->has_rating ? 3 : 2);
+    sink->accept(slot->tts_values[0], slot->tts_isnull[0], slot->tts_values[1],
+                 slot->tts_isnull[1], sink->has_rating ? slot->tts_values[2] : 0,
+                 sink->has_rating && slot->tts_isnull[2]);
+    return true;
+}
+
+void receiver_startup(DestReceiver *, int, TupleDesc) {}
+void receiver_shutdown(DestReceiver *) {}
+void receiver_destroy(DestReceiver *) {}
+
+void run_query(const char *query, RowSink &sink) {
+    SinkReceiver receiver;
+    memset(&receiver, 0, sizeof(receiver));
+    receiver.base.receiveSlot = receive_row;
+    receiver.base.rStartup = receiver_startup;
+    receiver.base.rShutdown = receiver_shutdown;
+    receiver.base.rDestroy = receiver_destroy;
+    receiver.base.mydest = DestNone;
+    receiver.sink = &sink;
+    SPIExecuteOptions options;
+    memset(&options, 0, sizeof(options));
+    options.read_only = true;
+    options.dest = &receiver.base;
+    int rc = SPI_execute_extended(query, &options);
+    // Rows that go to a receiver of kind DestNone are not SPI's result, so
+    // SPI reports our SELECT as SPI_OK_UTILITY.
+    if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
+        elog(ERROR, "cfrec: reading the source failed: %s", SPI_result_code_string(rc));
+}
+#else
+// PostgreSQL 13 has no SPI_execute_extended: fetch through a cursor.
+void run_query(const char *query, RowSink &sink) {
+    Portal portal = SPI_cursor_open_with_args(nullptr, query, 0, nullptr, nullptr, nullptr, true, 0);
     for (;;) {
         SPI_cursor_fetch(portal, true, kFetchRows);
-        const uint64 fetched = SPI_processed;
-        if (fetched == 0) break;
+        if (SPI_processed == 0) break;
         SPITupleTable *table = SPI_tuptable;
-        size_t n = 0;
-        for (uint64 r = 0; r < fetched; ++r) {
+        for (uint64 r = 0; r < SPI_processed; ++r) {
             bool user_null, item_null, value_null = false;
             HeapTuple row = table->vals[r];
             Datum user = SPI_getbinval(row, table->tupdesc, 1, &user_null);
             Datum item = SPI_getbinval(row, table->tupdesc, 2, &item_null);
-            Datum value = has_rating ? SPI_getbinval(row, table->tupdesc, 3, &value_null) : 0;
-            if (user_null || item_null) {
-                ++counts.null_ids;
-                continue;
-            }
-            if (value_null) {
-                ++counts.null_ratings;
-                continue;
-            }
-            users[n] = DatumGetInt64(user);
-            items[n] = DatumGetInt64(item);
-            values[n] = has_rating ? static_cast<float>(DatumGetFloat8(value)) : 1.0f;
-            ++n;
+            Datum value = sink.has_rating ? SPI_getbinval(row, table->tupdesc, 3, &value_null) : 0;
+            sink.accept(user, user_null, item, item_null, value, value_null);
         }
         SPI_freetuptable(table);
-        call_core([&] { (*builder)->add(users, items, values, n); });
-        counts.rows_used += static_cast<int64>(n);
         CHECK_FOR_INTERRUPTS();
     }
     SPI_cursor_close(portal);
-    return counts;
+}
+#endif
+
+}  // namespace
+
+SourceCounts read_source(const TrainingSource &source,
+                         ContextOwned<core::InteractionBuilder> *builder) {
+    RowSink sink;
+    sink.builder = builder;
+    sink.has_rating = source.rating_column != nullptr;
+    sink.users = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
+    sink.items = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
+    sink.values = static_cast<float *>(palloc(sizeof(float) * kFetchRows));
+    sink.n = 0;
+    sink.counts = {0, 0, 0};
+    run_query(source.query, sink);
+    sink.flush();
+    pfree(sink.users);
+    pfree(sink.items);
+    pfree(sink.values);
+    return sink.counts;
 }
 
 }  // namespace cfrec::pg
