@@ -7,10 +7,7 @@ namespace cfrec::core {
 
 namespace {
 
-// True when a ranks before b.
-bool better(const Scored &a, const Scored &b) {
-    return a.score > b.score || (a.score == b.score && a.index < b.index);
-}
+constexpr auto better = ranks_before;
 
 }  // namespace
 

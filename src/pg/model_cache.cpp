@@ -14,7 +14,7 @@ namespace {
 struct Entry {
     std::string name;
     int64 version;
-    std::unique_ptr<core::FactorModel> model;
+    std::shared_ptr<const core::FactorModel> model;
     int64 bytes;
     int64 hits;
     uint64 last_used;  // tick of the last lookup, for least-recently-used eviction
@@ -86,7 +86,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
     const int64 limit = static_cast<int64>(cfrec_cache_size_mb) * 1024 * 1024;
     bool too_big = false;
     call_core([&] {
-        auto loaded = std::make_unique<core::FactorModel>();
+        auto loaded = std::make_shared<core::FactorModel>();
         loaded->feedback = strcmp(r.feedback, "implicit") == 0 ? core::Feedback::Implicit
                                                                : core::Feedback::Explicit;
         loaded->global_mean = r.global_mean;
@@ -141,6 +141,18 @@ int cache_size() {
     int size = 0;
     call_core([&] { size = static_cast<int>(cache().entries.size()); });
     return size;
+}
+
+ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *schema,
+                                                                  const ModelRecord &record) {
+    cached_model(schema, record);
+    auto *pin =
+        ContextOwned<std::shared_ptr<const core::FactorModel>>::create(CurrentMemoryContext);
+    call_core([&] {
+        pin->object =
+            new std::shared_ptr<const core::FactorModel>(cache().entries.at(key_of(record)).model);
+    });
+    return pin;
 }
 
 }  // namespace cfrec::pg

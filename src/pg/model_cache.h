@@ -9,6 +9,9 @@
 #pragma once
 
 #include "core/factor_model.h"
+#include <memory>
+
+#include "pg/context_owned.h"
 #include "pg/model_store.h"
 
 namespace cfrec::pg {
@@ -17,6 +20,12 @@ namespace cfrec::pg {
 // holds no entry of that version. Needs SPI connected. The pointer stays valid
 // until the next call into this cache.
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &record);
+
+// The model, held for as long as the current memory context lives, whatever
+// the cache evicts meanwhile: for callers that run user SQL (which could call
+// cfrec again) between getting the model and using it.
+ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *schema,
+                                                                  const ModelRecord &record);
 
 // What cfrec_cache_stats() shows of one entry. `name` points into the cache
 // and stays valid until the cache next changes.

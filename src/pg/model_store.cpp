@@ -261,4 +261,21 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items) 
     return side;
 }
 
+const char *source_relation(const ModelRecord &r, Oid *relation_out) {
+#if PG_VERSION_NUM >= 160000
+    List *names = stringToQualifiedNameList(r.source, nullptr);
+#else
+    List *names = stringToQualifiedNameList(r.source);
+#endif
+    Oid relation = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+    if (!OidIsValid(relation))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("source %s of cfrec model \"%s\" does not exist", r.source, r.name),
+                        errhint("Retrain the model from an existing table, or call with "
+                                "exclude_seen => false.")));
+    if (relation_out) *relation_out = relation;
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)),
+                                      get_rel_name(relation));
+}
+
 }  // namespace cfrec::pg

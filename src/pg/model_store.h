@@ -56,4 +56,10 @@ struct StoredSide {
 // the catalog (a damaged or hand-edited model).
 StoredSide read_side(const char *schema, const ModelRecord &record, bool items);
 
+// The model's source relation, quoted afresh from the system catalog; ERROR
+// (42P01) when it no longer exists. The catalog row's text is only ever
+// parsed as a name, never pasted into SQL: whoever may write cfrec's tables
+// must not be able to make a caller of cfrec_recommend run SQL of their choosing.
+const char *source_relation(const ModelRecord &record, Oid *relation = nullptr);
+
 }  // namespace cfrec::pg

@@ -53,24 +53,10 @@ void warn_if_unindexed(Oid relation, const char *qualified, const char *user_col
                  errhint("CREATE INDEX ON %s (%s);", qualified, quote_identifier(user_column))));
 }
 
-// The model's source relation, quoted afresh from the system catalog. The
-// catalog row's text is only ever parsed as a name, never pasted into SQL:
-// whoever may write cfrec's tables must not be able to make a caller of
-// cfrec_recommend run SQL of their choosing.
-const char *source_relation(const ModelRecord &r) {
-#if PG_VERSION_NUM >= 160000
-    List *names = stringToQualifiedNameList(r.source, nullptr);
-#else
-    List *names = stringToQualifiedNameList(r.source);
-#endif
-    Oid relation = RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
-    if (!OidIsValid(relation))
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                        errmsg("source %s of cfrec model \"%s\" does not exist", r.source, r.name),
-                        errhint("Retrain the model from an existing table, or call with "
-                                "exclude_seen => false.")));
-    const char *qualified = quote_qualified_identifier(
-        get_namespace_name(get_rel_namespace(relation)), get_rel_name(relation));
+// The model's source, checked once per backend for an index on the user column.
+const char *seen_source(const ModelRecord &r) {
+    Oid relation;
+    const char *qualified = source_relation(r, &relation);
     warn_if_unindexed(relation, qualified, r.user_column);
     return qualified;
 }
@@ -81,8 +67,8 @@ const char *source_relation(const ModelRecord &r) {
 SeenItems read_seen(const ModelRecord &r, int64 user) {
     const char *sql =
         psprintf("SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
-                 quote_identifier(r.item_column), source_relation(r),
-                 quote_identifier(r.user_column), quote_identifier(r.item_column));
+                 quote_identifier(r.item_column), seen_source(r), quote_identifier(r.user_column),
+                 quote_identifier(r.item_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
     int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 0);

@@ -4,6 +4,7 @@
 
 #include "core/trainer.h"
 #include "pg/arguments.h"
+#include "pg/clock.h"
 #include "pg/context_owned.h"
 #include "pg/core_call.h"
 #include "pg/model_store.h"
@@ -81,16 +82,6 @@ void report_iteration(const core::IterationReport &r, int iterations) {
                          errdetail("%.3f s", r.seconds)));
 }
 
-// Seconds since the last lap, for the phase timings of the summary NOTICE.
-double lap(instr_time *last) {
-    instr_time now;
-    INSTR_TIME_SET_CURRENT(now);
-    instr_time elapsed = now;
-    INSTR_TIME_SUBTRACT(elapsed, *last);
-    *last = now;
-    return INSTR_TIME_GET_DOUBLE(elapsed);
-}
-
 Datum summary_row(FunctionCallInfo fcinfo, const ModelRecord &r) {
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
@@ -154,7 +145,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     SPI_connect();
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
-    const double read_seconds = lap(&phase);
+    const double read_seconds = seconds_since(&phase);
     report_skipped(counts);
     int64 duplicates = 0;
     call_core([&] {
@@ -163,7 +154,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         duplicates = data.duplicates_merged;
         trainer->object = core::make_trainer(std::move(data), options).release();
     });
-    const double build_seconds = lap(&phase);
+    const double build_seconds = seconds_since(&phase);
     if (duplicates > 0)
         ereport(NOTICE,
                 (errmsg("cfrec: %s duplicate (user, item) rows: %lld merged",
@@ -182,7 +173,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         trainer->reset();
     });
 
-    const double train_seconds = lap(&phase);
+    const double train_seconds = seconds_since(&phase);
     const core::FactorModel &m = **model;
     ModelRecord record;
     record.name = name;
@@ -205,13 +196,14 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     record.interactions = counts.rows_used - duplicates;
     record.loss = loss;
     store_model(schema, record, m, started);
-    ereport(NOTICE,
-            (errmsg("cfrec: trained model \"%s\"", name),
-             errdetail("read %lld rows in %.2f s, built the matrices in %.2f s, ran %d iterations "
-                       "in %.2f s, wrote %lld factor rows in %.2f s",
-                       static_cast<long long>(counts.rows_used + counts.null_ids + counts.null_ratings),
-                       read_seconds, build_seconds, options.iterations, train_seconds,
-                       static_cast<long long>(record.users + record.items), lap(&phase))));
+    ereport(
+        NOTICE,
+        (errmsg("cfrec: trained model \"%s\"", name),
+         errdetail("read %lld rows in %.2f s, built the matrices in %.2f s, ran %d iterations "
+                   "in %.2f s, wrote %lld factor rows in %.2f s",
+                   static_cast<long long>(counts.rows_used + counts.null_ids + counts.null_ratings),
+                   read_seconds, build_seconds, options.iterations, train_seconds,
+                   static_cast<long long>(record.users + record.items), seconds_since(&phase))));
     SPI_finish();
     model->reset();
     return summary_row(fcinfo, record);

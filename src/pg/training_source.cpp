@@ -81,7 +81,8 @@ namespace {
 // Rows on their way from the executor to the builder, in batches: the core is
 // called once per batch, not once per row.
 struct RowSink {
-    ContextOwned<core::InteractionBuilder> *builder;
+    RowBatchConsumer consume;
+    void *context;
     bool has_rating;
     int64 *users;
     int64 *items;
@@ -106,7 +107,7 @@ struct RowSink {
     }
 
     void flush() {
-        call_core([&] { (*builder)->add(users, items, values, static_cast<size_t>(n)); });
+        if (n > 0) consume(context, users, items, values, static_cast<size_t>(n));
         counts.rows_used += n;
         n = 0;
     }
@@ -125,8 +126,8 @@ struct SinkReceiver {
 bool receive_row(TupleTableSlot *slot, DestReceiver *self) {
     RowSink *sink = reinterpret_cast<SinkReceiver *>(self)->sink;
     slot_getsomeattrs(slot, sink->has_rating ? 3 : 2);
-    sink->accept(slot->tts_values[0], slot->tts_isnull[0], slot->tts_values[1],
-                 slot->tts_isnull[1], sink->has_rating ? slot->tts_values[2] : 0,
+    sink->accept(slot->tts_values[0], slot->tts_isnull[0], slot->tts_values[1], slot->tts_isnull[1],
+                 sink->has_rating ? slot->tts_values[2] : 0,
                  sink->has_rating && slot->tts_isnull[2]);
     return true;
 }
@@ -135,7 +136,7 @@ void receiver_startup(DestReceiver *, int, TupleDesc) {}
 void receiver_shutdown(DestReceiver *) {}
 void receiver_destroy(DestReceiver *) {}
 
-void run_query(const char *query, RowSink &sink) {
+void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &sink) {
     SinkReceiver receiver;
     memset(&receiver, 0, sizeof(receiver));
     receiver.base.receiveSlot = receive_row;
@@ -148,6 +149,15 @@ void run_query(const char *query, RowSink &sink) {
     memset(&options, 0, sizeof(options));
     options.read_only = true;
     options.dest = &receiver.base;
+    if (nargs > 0) {
+        options.params = makeParamList(nargs);
+        for (int j = 0; j < nargs; ++j) {
+            options.params->params[j].value = args[j];
+            options.params->params[j].isnull = false;
+            options.params->params[j].pflags = PARAM_FLAG_CONST;
+            options.params->params[j].ptype = types[j];
+        }
+    }
     int rc = SPI_execute_extended(query, &options);
     // Rows that go to a receiver of kind DestNone are not SPI's result, so
     // SPI reports our SELECT as SPI_OK_UTILITY.
@@ -156,8 +166,8 @@ void run_query(const char *query, RowSink &sink) {
 }
 #else
 // PostgreSQL 13 has no SPI_execute_extended: fetch through a cursor.
-void run_query(const char *query, RowSink &sink) {
-    Portal portal = SPI_cursor_open_with_args(nullptr, query, 0, nullptr, nullptr, nullptr, true, 0);
+void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &sink) {
+    Portal portal = SPI_cursor_open_with_args(nullptr, query, nargs, types, args, nullptr, true, 0);
     for (;;) {
         SPI_cursor_fetch(portal, true, kFetchRows);
         if (SPI_processed == 0) break;
@@ -179,22 +189,34 @@ void run_query(const char *query, RowSink &sink) {
 
 }  // namespace
 
-SourceCounts read_source(const TrainingSource &source,
-                         ContextOwned<core::InteractionBuilder> *builder) {
+SourceCounts stream_rows(const char *query, int nargs, Oid *types, Datum *args, bool has_value,
+                         RowBatchConsumer consume, void *context) {
     RowSink sink;
-    sink.builder = builder;
-    sink.has_rating = source.rating_column != nullptr;
+    sink.consume = consume;
+    sink.context = context;
+    sink.has_rating = has_value;
     sink.users = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
     sink.items = static_cast<int64 *>(palloc(sizeof(int64) * kFetchRows));
     sink.values = static_cast<float *>(palloc(sizeof(float) * kFetchRows));
     sink.n = 0;
     sink.counts = {0, 0, 0};
-    run_query(source.query, sink);
+    run_query(query, nargs, types, args, sink);
     sink.flush();
     pfree(sink.users);
     pfree(sink.items);
     pfree(sink.values);
     return sink.counts;
+}
+
+SourceCounts read_source(const TrainingSource &source,
+                         ContextOwned<core::InteractionBuilder> *builder) {
+    return stream_rows(
+        source.query, 0, nullptr, nullptr, source.rating_column != nullptr,
+        [](void *context, const int64 *users, const int64 *items, const float *values, size_t n) {
+            auto *slot = static_cast<ContextOwned<core::InteractionBuilder> *>(context);
+            call_core([&] { (*slot)->add(users, items, values, n); });
+        },
+        builder);
 }
 
 }  // namespace cfrec::pg

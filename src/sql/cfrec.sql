@@ -130,6 +130,19 @@ RETURNS SETOF @extschema@.cfrec_similar_item
 AS 'MODULE_PATHNAME', 'cfrec_similar_items'
 LANGUAGE C STABLE ROWS 10;
 
+-- Top-k for every user of the model (or the given ones) in one pass of
+-- blocked matrix products. With target, the rows go into that table (created
+-- as (user_id, rank, item_id, score) when missing) and nothing is returned.
+CREATE FUNCTION @extschema@.cfrec_recommend_all(
+    model        text,
+    k            integer  DEFAULT 10,
+    target       text     DEFAULT NULL,
+    users        bigint[] DEFAULT NULL,
+    exclude_seen boolean  DEFAULT true)
+RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend_all'
+LANGUAGE C VOLATILE;
+
 -- This backend's serving cache (bounded by cfrec.cache_size).
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
 RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz)

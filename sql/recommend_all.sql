@@ -1,0 +1,33 @@
+-- cfrec_recommend_all: the same answers as cfrec_recommend, for every user
+-- or the given ones, as rows or into a table.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+SELECT users FROM cfrec_train('ratings', model => 'batch', factors => 4, iterations => 5);
+SELECT count(*) AS rows, count(DISTINCT user_id) AS users, min(rank), max(rank)
+FROM cfrec_recommend_all('batch', 5);
+-- Every user's list equals cfrec_recommend's, in order.
+SELECT bool_and(same) AS all_equal FROM (
+    SELECT (SELECT array_agg(item_id ORDER BY rank) FROM cfrec_recommend_all('batch', 5) a
+            WHERE a.user_id = u.user_id) =
+           (SELECT array_agg(item_id) FROM cfrec_recommend(u.user_id, 5, model => 'batch')) AS same
+    FROM (SELECT DISTINCT user_id FROM ratings) u) s;
+-- Given users; one unknown to the model gets the popular items; duplicates count once.
+SELECT user_id, count(*) FROM cfrec_recommend_all('batch', 3, users => ARRAY[2, 1, 2, 99999]::bigint[])
+GROUP BY user_id ORDER BY user_id;
+SELECT (SELECT array_agg(item_id ORDER BY rank) FROM cfrec_recommend_all('batch', 3, users => ARRAY[99999]::bigint[])) =
+       (SELECT array_agg(item_id) FROM cfrec_recommend(99999, 3, model => 'batch')) AS popular_for_unknown;
+-- Without excluding seen items, every item is ranked.
+SELECT count(*) FROM cfrec_recommend_all('batch', 100, users => ARRAY[1]::bigint[], exclude_seen => false);
+-- Into a table: created when missing, appended to when present.
+RESET client_min_messages;
+SELECT * FROM cfrec_recommend_all('batch', 2, target => 'batch_out');
+SELECT * FROM cfrec_recommend_all('batch', 2, target => 'batch_out', users => ARRAY[1]::bigint[]);
+SELECT count(*), count(DISTINCT user_id) FROM batch_out;
+\d batch_out
+-- Bad calls.
+SELECT * FROM cfrec_recommend_all('nope');
+SELECT * FROM cfrec_recommend_all('batch', 0);
+SELECT * FROM cfrec_recommend_all('batch', 5000);
+SELECT * FROM cfrec_recommend_all(NULL);
+SELECT * FROM cfrec_recommend_all('batch', users => ARRAY[1, NULL]::bigint[]);
+SELECT * FROM cfrec_recommend_all('batch', exclude_seen => NULL);

@@ -1,0 +1,167 @@
+#include "core/batch_recommend.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "core/serving.h"
+
+namespace cfrec::core {
+
+namespace {
+
+constexpr int64_t kUserBlock = 128;   // users scored together
+constexpr int64_t kItemBlock = 4096;  // items per product: 128 x 4096 scores = 2 MiB
+
+// A user's best k so far: a min-heap on ranks_before, worst on top.
+struct Best {
+    std::vector<Scored> heap;
+    float threshold = -std::numeric_limits<float>::infinity();
+
+    // Items arrive in increasing index order, so an equal score never beats
+    // a kept one and only scores above the threshold need a look.
+    void offer(int32_t index, float score, int k) {
+        if (static_cast<int>(heap.size()) < k) {
+            heap.push_back({index, score});
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+        } else {
+            std::pop_heap(heap.begin(), heap.end(), ranks_before);
+            heap.back() = {index, score};
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+        }
+        if (static_cast<int>(heap.size()) == k) threshold = heap.front().score;
+    }
+};
+
+// Offers one user's scores for items [first, first + n) to `best`, after
+// masking the seen ones. The scan looks at 16 scores at a time so that the
+// common case, none above the threshold, compiles to a few vector compares.
+void scan(float *scores, int64_t n, int32_t first, const int32_t *&seen, const int32_t *seen_end,
+          int k, Best &best) {
+    while (seen != seen_end && *seen < first + n) {
+        scores[*seen - first] = -std::numeric_limits<float>::infinity();
+        ++seen;
+    }
+    for (int64_t j = 0; j < n; j += 16) {
+        const int64_t end = std::min(n, j + 16);
+        bool any = false;
+        for (int64_t t = j; t < end; ++t) any |= scores[t] > best.threshold;
+        if (!any) continue;
+        for (int64_t t = j; t < end; ++t)
+            if (scores[t] > best.threshold)
+                best.offer(first + static_cast<int32_t>(t), scores[t], k);
+    }
+}
+
+}  // namespace
+
+SeenCollector::SeenCollector(const FactorModel &model, std::vector<int64_t> users)
+    : model_(model), users_(std::move(users)) {}
+
+void SeenCollector::add(const int64_t *users, const int64_t *items, size_t n) {
+    for (size_t r = 0; r < n; ++r) {
+        auto it = std::lower_bound(users_.begin(), users_.end(), users[r]);
+        if (it == users_.end() || *it != users[r]) continue;
+        const int32_t item = model_.item_index(items[r]);
+        if (item < 0) continue;
+        rows_.push_back(static_cast<int32_t>(it - users_.begin()));
+        items_.push_back(item);
+    }
+}
+
+Csr SeenCollector::finish() {
+    Csr seen;
+    seen.indptr.assign(users_.size() + 1, 0);
+    for (int32_t r : rows_) ++seen.indptr[r + 1];
+    std::partial_sum(seen.indptr.begin(), seen.indptr.end(), seen.indptr.begin());
+    seen.indices.resize(rows_.size());
+    std::vector<int64_t> fill(seen.indptr.begin(), seen.indptr.end() - 1);
+    for (size_t j = 0; j < rows_.size(); ++j) seen.indices[fill[rows_[j]]++] = items_[j];
+    std::vector<int32_t>().swap(rows_);
+    std::vector<int32_t>().swap(items_);
+    for (size_t r = 0; r < users_.size(); ++r)
+        std::sort(seen.indices.begin() + seen.indptr[r], seen.indices.begin() + seen.indptr[r + 1]);
+    seen.values.assign(seen.indices.size(), 1.0f);
+    return seen;
+}
+
+BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int64_t> &users, int k,
+                                    const Csr &seen, int threads, const StopCheck &stop) {
+    const int64_t n_users = static_cast<int64_t>(users.size());
+    const int32_t n_items = static_cast<int32_t>(m.item_ids.size());
+    const int f = m.factors();
+    const bool has_seen = seen.rows() > 0;
+    BatchRecommendations out;
+    out.items.resize(static_cast<size_t>(n_users) * k);
+    out.count.assign(n_users, 0);
+
+    auto seen_row = [&](int64_t r, const int32_t *&begin, const int32_t *&end) {
+        begin = end = nullptr;
+        if (!has_seen) return;
+        begin = seen.indices.data() + seen.indptr[r];
+        end = seen.indices.data() + seen.indptr[r + 1];
+    };
+    auto store = [&](int64_t r, Best &best) {
+        std::sort(best.heap.begin(), best.heap.end(), ranks_before);
+        std::copy(best.heap.begin(), best.heap.end(), out.items.begin() + r * k);
+        out.count[r] = static_cast<int32_t>(best.heap.size());
+    };
+
+    const int64_t blocks = (n_users + kUserBlock - 1) / kUserBlock;
+    parallel_for(
+        blocks, resolve_threads(threads), 1,
+        [&](int64_t block_begin, int64_t block_end) {
+            FactorMatrix block_users(kUserBlock, f);
+            FactorMatrix scores(kUserBlock, kItemBlock);
+            std::vector<Best> best(kUserBlock);
+            std::vector<int64_t> rows;    // positions in `users` of the known users
+            std::vector<int32_t> models;  // their model indices
+            std::vector<const int32_t *> seen_at(kUserBlock), seen_end(kUserBlock);
+            for (int64_t b = block_begin; b < block_end; ++b) {
+                rows.clear();
+                models.clear();
+                for (int64_t r = b * kUserBlock; r < std::min(n_users, (b + 1) * kUserBlock); ++r) {
+                    const int32_t u = m.user_index(users[r]);
+                    if (u >= 0) {
+                        rows.push_back(r);
+                        models.push_back(u);
+                        continue;
+                    }
+                    std::vector<int32_t> excluded;
+                    const int32_t *s, *e;
+                    seen_row(r, s, e);
+                    if (s) excluded.assign(s, e);
+                    Best fallback;
+                    fallback.heap = popular(m, k, excluded);
+                    store(r, fallback);
+                }
+                const int64_t n = static_cast<int64_t>(rows.size());
+                for (int64_t j = 0; j < n; ++j) {
+                    block_users.row(j) = m.user_factors.row(models[j]);
+                    best[j] = Best();
+                    seen_row(rows[j], seen_at[j], seen_end[j]);
+                }
+                for (int32_t first = 0; first < n_items; first += kItemBlock) {
+                    const int32_t len = std::min<int32_t>(kItemBlock, n_items - first);
+                    auto s = scores.topLeftCorner(n, len);
+                    s.noalias() =
+                        block_users.topRows(n) * m.item_factors.middleRows(first, len).transpose();
+                    for (int64_t j = 0; j < n; ++j) {
+                        float *row = scores.row(j).data();
+                        if (m.feedback == Feedback::Explicit) {
+                            const float offset =
+                                static_cast<float>(m.global_mean) + m.user_bias[models[j]];
+                            for (int32_t t = 0; t < len; ++t)
+                                row[t] += offset + m.item_bias[first + t];
+                        }
+                        scan(row, len, first, seen_at[j], seen_end[j], k, best[j]);
+                    }
+                }
+                for (int64_t j = 0; j < n; ++j) store(rows[j], best[j]);
+            }
+        },
+        stop);
+    return out;
+}
+
+}  // namespace cfrec::core

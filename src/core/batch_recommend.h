@@ -1,0 +1,42 @@
+// Recommendations for many users at once (cfrec_recommend_all).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/factor_model.h"
+#include "core/interactions.h"
+#include "core/parallel.h"
+#include "core/topk.h"
+
+namespace cfrec::core {
+
+// Collects what each requested user has seen, as sorted model item indices:
+// a CSR whose rows follow `users` (sorted, unique external ids). Pairs of
+// users not requested or items the model does not know are ignored.
+class SeenCollector {
+  public:
+    SeenCollector(const FactorModel &model, std::vector<int64_t> users);
+    void add(const int64_t *users, const int64_t *items, size_t n);
+    Csr finish();
+    const std::vector<int64_t> &users() const { return users_; }
+
+  private:
+    const FactorModel &model_;
+    std::vector<int64_t> users_;
+    std::vector<int32_t> rows_, items_;
+};
+
+struct BatchRecommendations {
+    std::vector<Scored> items;   // users.size() * k slots, each user's best first
+    std::vector<int32_t> count;  // filled slots per user (< k when few are eligible)
+};
+
+// The k best items for every user in `users` (sorted external ids), minus
+// the items in their row of `seen` (empty rows when seen.rows() == 0). Known
+// users are scored in blocks, one matrix product per block of users and
+// items; users the model does not know get the most popular items.
+BatchRecommendations recommend_many(const FactorModel &model, const std::vector<int64_t> &users,
+                                    int k, const Csr &seen, int threads, const StopCheck &stop);
+
+}  // namespace cfrec::core

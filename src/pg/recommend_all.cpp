@@ -1,0 +1,207 @@
+// SQL entry point cfrec_recommend_all: top-k for every (or every given) user
+// in one call, returned as rows or written into a table.
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "core/batch_recommend.h"
+#include "pg/arguments.h"
+#include "pg/arrays.h"
+#include "pg/clock.h"
+#include "pg/context_owned.h"
+#include "pg/core_call.h"
+#include "pg/model_cache.h"
+#include "pg/result_set.h"
+#include "pg/settings.h"
+#include "pg/training_source.h"
+
+namespace cfrec::pg {
+
+namespace {
+
+enum Arg { kModel, kK, kTarget, kUsers, kExcludeSeen };
+constexpr int32 kMaxBatchK = 1000;
+constexpr int kInsertRows = 65536;
+
+// The requested user ids as a plain array; ERROR on NULL elements.
+int64 *user_array(FunctionCallInfo fcinfo, int *count) {
+    ArrayType *array = PG_GETARG_ARRAYTYPE_P(kUsers);
+    Datum *elements;
+    bool *nulls;
+    deconstruct_array(array, INT8OID, 8, true, TYPALIGN_DOUBLE, &elements, &nulls, count);
+    auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(*count, 1)));
+    for (int j = 0; j < *count; ++j) {
+        if (nulls[j])
+            ereport(ERROR,
+                    (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("users must not contain NULL"),
+                     errhint("Leave users out to recommend for every user of the model.")));
+        ids[j] = DatumGetInt64(elements[j]);
+    }
+    return ids;
+}
+
+// The target table, created (user_id, rank, item_id, score) when missing.
+const char *prepare_target(const char *target) {
+#if PG_VERSION_NUM >= 160000
+    RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(target, nullptr));
+#else
+    RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
+#endif
+    const char *qualified = quote_qualified_identifier(rv->schemaname, rv->relname);
+    if (!OidIsValid(RangeVarGetRelid(rv, NoLock, true))) {
+        const char *sql = psprintf(
+            "CREATE TABLE %s (user_id bigint NOT NULL, rank integer NOT NULL, item_id bigint NOT "
+            "NULL, score real NOT NULL)",
+            qualified);
+        if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+            elog(ERROR, "cfrec: creating %s failed", qualified);
+    }
+    return qualified;
+}
+
+// Flattened output rows, filled from the core's result.
+struct Rows {
+    int64 count;
+    int64 *users;
+    int32 *ranks;
+    int64 *items;
+    float *scores;
+};
+
+Rows flatten(const core::FactorModel &m, const std::vector<int64_t> &users,
+             const core::BatchRecommendations &result, int k) {
+    int64 total = 0;
+    for (int32_t c : result.count) total += c;
+    Rows rows;
+    rows.count = total;
+    const Size n = static_cast<Size>(Max(total, int64{1}));
+    rows.users =
+        static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
+    rows.ranks =
+        static_cast<int32 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int32)));
+    rows.items =
+        static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
+    rows.scores =
+        static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
+    int64 at = 0;
+    for (size_t r = 0; r < users.size(); ++r)
+        for (int32_t j = 0; j < result.count[r]; ++j, ++at) {
+            const core::Scored &s = result.items[r * k + j];
+            rows.users[at] = users[r];
+            rows.ranks[at] = j + 1;
+            rows.items[at] = m.item_ids[s.index];
+            rows.scores[at] = s.score;
+        }
+    return rows;
+}
+
+void insert_rows(const char *target, const Rows &rows) {
+    Oid types[4] = {INT8ARRAYOID, INT4ARRAYOID, INT8ARRAYOID, FLOAT4ARRAYOID};
+    SPIPlanPtr plan = SPI_prepare(
+        psprintf("INSERT INTO %s (user_id, rank, item_id, score) "
+                 "SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+                 "pg_catalog.unnest($3), pg_catalog.unnest($4))",
+                 target),
+        4, types);
+    if (plan == nullptr) elog(ERROR, "cfrec: preparing the insert into %s failed", target);
+    for (int64 begin = 0; begin < rows.count; begin += kInsertRows) {
+        const int n = static_cast<int>(Min(rows.count - begin, static_cast<int64>(kInsertRows)));
+        Datum values[4] = {PointerGetDatum(flat_array(INT8OID, 8, rows.users + begin, n)),
+                           PointerGetDatum(flat_array(INT4OID, 4, rows.ranks + begin, n)),
+                           PointerGetDatum(flat_array(INT8OID, 8, rows.items + begin, n)),
+                           PointerGetDatum(flat_array(FLOAT4OID, 4, rows.scores + begin, n))};
+        if (SPI_execute_plan(plan, values, nullptr, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "cfrec: inserting into %s failed", target);
+        for (Datum v : values) pfree(DatumGetPointer(v));
+        CHECK_FOR_INTERRUPTS();
+    }
+    SPI_freeplan(plan);
+}
+
+}  // namespace
+
+}  // namespace cfrec::pg
+
+using namespace cfrec;
+using namespace cfrec::pg;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cfrec_recommend_all);
+}
+
+extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
+    const char *name = model_argument(fcinfo, kModel);
+    const int32 k = int_argument(fcinfo, kK, "k", 1, kMaxBatchK);
+    const char *target =
+        PG_ARGISNULL(kTarget) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(kTarget));
+    require_argument(fcinfo, kExcludeSeen, "exclude_seen");
+    const bool exclude_seen = PG_GETARG_BOOL(kExcludeSeen);
+    int n_requested = 0;
+    int64 *requested = PG_ARGISNULL(kUsers) ? nullptr : user_array(fcinfo, &n_requested);
+    const char *schema = extension_schema(fcinfo);
+    ResultSet rs = begin_result_set(fcinfo);
+    MemoryContext call_context = CurrentMemoryContext;
+
+    instr_time phase;
+    INSTR_TIME_SET_CURRENT(phase);
+    SPI_connect();
+    ModelRecord record = find_model(schema, name);
+    auto *pin = pin_model(schema, record);
+    const core::FactorModel &model = **pin->object;
+    auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
+    call_core([&] {
+        std::vector<int64_t> users =
+            requested ? std::vector<int64_t>(requested, requested + n_requested) : model.user_ids;
+        std::sort(users.begin(), users.end());
+        users.erase(std::unique(users.begin(), users.end()), users.end());
+        seen->object = new core::SeenCollector(model, std::move(users));
+    });
+    if (exclude_seen) {
+        const char *sql = psprintf(
+            "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s%s",
+            quote_identifier(record.user_column), quote_identifier(record.item_column),
+            source_relation(record),
+            requested ? psprintf(" WHERE %s = ANY ($1)", quote_identifier(record.user_column))
+                      : "");
+        Oid types[1] = {INT8ARRAYOID};
+        Datum args[1] = {requested ? PG_GETARG_DATUM(kUsers) : 0};
+        stream_rows(
+            sql, requested ? 1 : 0, types, args, false,
+            [](void *context, const int64 *users, const int64 *items, const float *, size_t n) {
+                auto *slot = static_cast<ContextOwned<core::SeenCollector> *>(context);
+                call_core([&] { (*slot)->add(users, items, n); });
+            },
+            seen);
+    }
+    const double read_seconds = seconds_since(&phase);
+    auto *result = ContextOwned<core::BatchRecommendations>::create(call_context);
+    call_core([&] {
+        const core::Csr seen_items = exclude_seen ? (*seen)->finish() : core::Csr();
+        result->object = new core::BatchRecommendations(core::recommend_many(
+            model, (*seen)->users(), k, seen_items, cfrec_threads, core_stop_check()));
+    });
+    const double score_seconds = seconds_since(&phase);
+    Rows rows = flatten(model, (*seen)->users(), **result, k);
+    result->reset();
+    if (target != nullptr) {
+        const char *qualified = prepare_target(target);
+        insert_rows(qualified, rows);
+        ereport(NOTICE,
+                (errmsg_plural("cfrec: wrote %lld recommendations for %zu user into %s",
+                               "cfrec: wrote %lld recommendations for %zu users into %s",
+                               (*seen)->users().size(), static_cast<long long>(rows.count),
+                               (*seen)->users().size(), qualified),
+                 errdetail("loaded the model and seen items in %.2f s, scored in %.2f s, wrote "
+                           "in %.2f s",
+                           read_seconds, score_seconds, seconds_since(&phase))));
+    } else {
+        for (int64 j = 0; j < rows.count; ++j) {
+            Datum values[4] = {Int64GetDatum(rows.users[j]), Int32GetDatum(rows.ranks[j]),
+                               Int64GetDatum(rows.items[j]), Float4GetDatum(rows.scores[j])};
+            bool nulls[4] = {false, false, false, false};
+            tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+        }
+    }
+    SPI_finish();
+    return (Datum)0;
+}

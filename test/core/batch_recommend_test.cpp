@@ -1,0 +1,89 @@
+#include "core/batch_recommend.h"
+
+#include <gtest/gtest.h>
+
+#include "core/errors.h"
+#include "core/random.h"
+#include "core/serving.h"
+
+using namespace cfrec;
+
+namespace {
+
+// A random model with 300 users and 5000 items (more than one item block).
+core::FactorModel random_model(core::Feedback feedback, int users, int items, int f) {
+    core::SplitMix64 rng(3);
+    core::FactorModel m;
+    m.feedback = feedback;
+    m.global_mean = 3.5;
+    m.user_factors = core::FactorMatrix(users, f);
+    m.item_factors = core::FactorMatrix(items, f);
+    for (int u = 0; u < users; ++u) {
+        m.user_ids.push_back(10 * u);
+        m.user_bias.push_back(static_cast<float>(rng.uniform() - 0.5));
+        for (int j = 0; j < f; ++j) m.user_factors(u, j) = static_cast<float>(rng.uniform() - 0.5);
+    }
+    for (int i = 0; i < items; ++i) {
+        m.item_ids.push_back(i + 1);
+        m.item_bias.push_back(static_cast<float>(rng.uniform() - 0.5));
+        m.item_counts.push_back(static_cast<int32_t>(rng.next() % 50));
+        for (int j = 0; j < f; ++j) m.item_factors(i, j) = static_cast<float>(rng.uniform() - 0.5);
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST(BatchRecommend, EqualsOneUserAtATime) {
+    for (auto feedback : {core::Feedback::Implicit, core::Feedback::Explicit}) {
+        core::FactorModel m = random_model(feedback, 300, 5000, 8);
+        std::vector<int64_t> users;
+        for (int u = 0; u < 300; ++u) users.push_back(10 * u);
+        users.push_back(7);  // unknown to the model: popular items
+        std::sort(users.begin(), users.end());
+
+        core::SeenCollector collector(m, users);
+        core::SplitMix64 rng(5);
+        std::vector<int64_t> su, si;
+        for (int j = 0; j < 20000; ++j) {
+            su.push_back(users[rng.next() % users.size()]);
+            si.push_back(1 + static_cast<int64_t>(rng.next() % 5200));  // some unknown items
+        }
+        su.push_back(999999);  // a user not requested: ignored
+        si.push_back(1);
+        collector.add(su.data(), si.data(), su.size());
+        const core::Csr seen = collector.finish();
+        ASSERT_EQ(seen.rows(), static_cast<int32_t>(users.size()));
+
+        const int k = 7;
+        auto batch = core::recommend_many(m, users, k, seen, 2, [] { return false; });
+        for (size_t r = 0; r < users.size(); ++r) {
+            std::vector<int32_t> excluded(seen.indices.begin() + seen.indptr[r],
+                                          seen.indices.begin() + seen.indptr[r + 1]);
+            const int32_t u = m.user_index(users[r]);
+            auto one = u >= 0 ? core::recommend(m, u, k, excluded) : core::popular(m, k, excluded);
+            ASSERT_EQ(batch.count[r], static_cast<int32_t>(one.size())) << "user " << users[r];
+            for (size_t j = 0; j < one.size(); ++j) {
+                EXPECT_EQ(batch.items[r * k + j].index, one[j].index) << "user " << users[r];
+                EXPECT_NEAR(batch.items[r * k + j].score, one[j].score, 1e-4);
+            }
+        }
+    }
+}
+
+TEST(BatchRecommend, FewerEligibleItemsThanK) {
+    core::FactorModel m = random_model(core::Feedback::Implicit, 2, 5, 3);
+    std::vector<int64_t> users{0, 10};
+    core::SeenCollector collector(m, users);
+    int64_t u[] = {0, 0, 0}, i[] = {1, 2, 3};
+    collector.add(u, i, 3);
+    auto batch = core::recommend_many(m, users, 10, collector.finish(), 1, [] { return false; });
+    EXPECT_EQ(batch.count[0], 2);
+    EXPECT_EQ(batch.count[1], 5);
+}
+
+TEST(BatchRecommend, StopCheckCancels) {
+    core::FactorModel m = random_model(core::Feedback::Implicit, 300, 100, 3);
+    EXPECT_THROW(core::recommend_many(m, m.user_ids, 5, core::Csr(), 2, [] { return true; }),
+                 core::Cancelled);
+}
