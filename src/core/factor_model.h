@@ -4,11 +4,14 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace cfrec::core {
 
 enum class Feedback { Explicit, Implicit };
+
+class HalfItemScorer;
 
 // One factor vector per row; row-major so a user's or item's vector is contiguous.
 using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -25,6 +28,9 @@ struct FactorModel {
     FactorMatrix user_factors;
     FactorMatrix item_factors;
     std::vector<int32_t> item_counts;  // training interactions per item
+    // Optional, for serving: a half-precision copy of item_factors that makes
+    // recommend() read half the bytes (prepare_for_serving builds it).
+    std::shared_ptr<const HalfItemScorer> half_items;
 
     int factors() const { return static_cast<int>(item_factors.cols()); }
     int32_t user_index(int64_t id) const { return find(user_ids, id); }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#include "core/half_scorer.h"
 
 namespace cfrec::core {
 
@@ -17,13 +20,79 @@ std::vector<int32_t> known_items(const FactorModel &m, const int64_t *ids, size_
     return out;
 }
 
-std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
-                              const std::vector<int32_t> &excluded) {
-    Eigen::VectorXf scores = m.item_factors * m.user_factors.row(user).transpose();
-    if (m.feedback == Feedback::Explicit) {
-        const float offset = static_cast<float>(m.global_mean) + m.user_bias[user];
-        for (Eigen::Index i = 0; i < scores.size(); ++i) scores(i) += offset + m.item_bias[i];
+void prepare_for_serving(FactorModel &m) {
+    if (!HalfItemScorer::available()) return;
+    auto half = std::make_shared<HalfItemScorer>(
+        m.item_factors, m.feedback == Feedback::Explicit ? m.item_bias : std::vector<float>());
+    if (half->valid()) m.half_items = std::move(half);
+}
+
+namespace {
+
+// Two passes over the items: approximate scores from half precision, then
+// exact scores for the candidates the approximation cannot rule out.
+//
+// Rounding a factor to half precision errs by at most 2^-11 of its value
+// (2^-25 absolute below the normal range), and float sums of 64 or fewer
+// products add less than 2^-17 relative, so
+//   |exact_i - approx_i| <= 2^-10 |x| |y_i| + 2^-24 |x|_1  =: bound_i
+// with room to spare. If T is the k-th largest lower bound approx - bound
+// among eligible items, k items score at least T, so every item of the true
+// top k has approx + bound >= T and is among the candidates.
+std::vector<Scored> recommend_two_stage(const FactorModel &m, int32_t user, int k,
+                                        const std::vector<int32_t> &excluded, float offset) {
+    const HalfItemScorer &half = *m.half_items;
+    const int32_t n = static_cast<int32_t>(m.item_ids.size());
+    const auto x = m.user_factors.row(user);
+    const bool explicit_model = m.feedback == Feedback::Explicit;
+    // One buffer per thread, reached once: in a shared library every access
+    // to a thread_local costs a call, so the loops use a plain pointer.
+    thread_local std::vector<float> buffer;
+    buffer.resize(half.padded_items());
+    float *const lower = buffer.data();
+    const float scale = std::ldexp(x.norm(), -10);
+    const float floor = std::ldexp(x.lpNorm<1>(), -24);
+    half.lower_bounds(x.data(), scale, floor, lower);
+    const std::vector<Scored> by_lower = top_k(lower, n, k, excluded);
+    const float threshold = static_cast<int>(by_lower.size()) < k
+                                ? -std::numeric_limits<float>::infinity()
+                                : by_lower.back().score;
+    // upper_i = lower_i + 2 bound_i <= lower_i + 2 (scale max|y| + floor):
+    // one comparison rules out almost every item.
+    const float cutoff = threshold - 2.0f * (scale * half.max_norm() + floor);
+    std::vector<Scored> candidates;
+    for (int32_t block = 0; block < n; block += 16) {
+        const int32_t end = std::min(n, block + 16);
+        bool any = false;  // 16 at a time: vector compares in the common case
+        for (int32_t i = block; i < end; ++i) any |= lower[i] >= cutoff;
+        if (!any) continue;
+        for (int32_t i = block; i < end; ++i) {
+            if (!(lower[i] >= cutoff)) continue;
+            if (lower[i] + 2.0f * (scale * half.norm(i) + floor) < threshold) continue;
+            if (std::binary_search(excluded.begin(), excluded.end(), i)) continue;
+            float score = m.item_factors.row(i).dot(x);
+            if (explicit_model) score += offset + m.item_bias[i];
+            candidates.push_back({i, score});
+        }
     }
+    const size_t keep = std::min<size_t>(k, candidates.size());
+    std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
+                      ranks_before);
+    candidates.resize(keep);
+    return candidates;
+}
+
+}  // namespace
+
+std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
+                              const std::vector<int32_t> &excluded, bool use_half) {
+    const float offset = m.feedback == Feedback::Explicit
+                             ? static_cast<float>(m.global_mean) + m.user_bias[user]
+                             : 0.0f;
+    if (use_half && m.half_items && k > 0) return recommend_two_stage(m, user, k, excluded, offset);
+    Eigen::VectorXf scores = m.item_factors * m.user_factors.row(user).transpose();
+    if (m.feedback == Feedback::Explicit)
+        for (Eigen::Index i = 0; i < scores.size(); ++i) scores(i) += offset + m.item_bias[i];
     return top_k(scores.data(), static_cast<int32_t>(scores.size()), k, excluded);
 }
 

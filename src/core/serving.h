@@ -12,10 +12,16 @@ namespace cfrec::core {
 // Sorted dense indices of the known ids among ids[0..n); unknown ids are ignored.
 std::vector<int32_t> known_items(const FactorModel &m, const int64_t *ids, size_t n);
 
+// Builds what makes serving faster (the half-precision item copy), where
+// this build and the model allow it. Results stay exact either way.
+void prepare_for_serving(FactorModel &m);
+
 // The k best items for a known user. Explicit models rank by predicted
-// rating, implicit ones by preference score.
+// rating, implicit ones by preference score. With a half-precision copy the
+// items are first scored approximately, and every item whose error bound
+// lets it reach the k-th best is rescored exactly: the same top k.
 std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
-                              const std::vector<int32_t> &excluded);
+                              const std::vector<int32_t> &excluded, bool use_half = true);
 
 // The k items with the most training interactions; score = that count.
 std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded);

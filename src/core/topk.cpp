@@ -28,11 +28,19 @@ std::vector<Scored> top_k(const float *scores, int32_t n, int k,
     // Scanning in index order, a score equal to the worst kept one loses the
     // tie, so only strictly greater scores need a closer look: the hot loop
     // is one comparison per item.
-    for (; i < n; ++i) {
-        if (!(scores[i] > heap.front().score) || is_excluded(i)) continue;
-        std::pop_heap(heap.begin(), heap.end(), better);
-        heap.back() = {i, scores[i]};
-        std::push_heap(heap.begin(), heap.end(), better);
+    float threshold = heap.empty() ? 0.0f : heap.front().score;
+    for (; i < n; i += 16) {
+        const int32_t end = std::min(n, i + 16);
+        bool any = false;  // 16 at a time: vector compares in the common case
+        for (int32_t t = i; t < end; ++t) any |= scores[t] > threshold;
+        if (!any) continue;
+        for (int32_t t = i; t < end; ++t) {
+            if (!(scores[t] > threshold) || is_excluded(t)) continue;
+            std::pop_heap(heap.begin(), heap.end(), better);
+            heap.back() = {t, scores[t]};
+            std::push_heap(heap.begin(), heap.end(), better);
+            threshold = heap.front().score;
+        }
     }
     std::sort(heap.begin(), heap.end(), better);
     return heap;

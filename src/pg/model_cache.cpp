@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/half_scorer.h"
+#include "core/serving.h"
 #include "pg/core_call.h"
 #include "pg/settings.h"
 
@@ -41,7 +43,8 @@ std::string key_of(const ModelRecord &r) {
 int64 model_bytes(const core::FactorModel &m) {
     const int64 per_row = static_cast<int64>(m.factors()) * 4 + 8 + 4;
     return static_cast<int64>(m.user_ids.size()) * per_row +
-           static_cast<int64>(m.item_ids.size()) * (per_row + 4);
+           static_cast<int64>(m.item_ids.size()) * (per_row + 4) +
+           (m.half_items ? m.half_items->bytes() : 0);
 }
 
 // Drops least recently used entries other than `keep` until the cache fits.
@@ -95,6 +98,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         copy_side(users, r.factors, loaded->user_ids, loaded->user_bias, loaded->user_factors);
         copy_side(items, r.factors, loaded->item_ids, loaded->item_bias, loaded->item_factors);
         loaded->item_counts.assign(items.interactions, items.interactions + items.count);
+        core::prepare_for_serving(*loaded);
         model = loaded.get();
 
         Cache &c = cache();

@@ -10,6 +10,7 @@
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
+#include "pg/settings.h"
 
 namespace cfrec::pg {
 
@@ -152,10 +153,10 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
         const int32_t u = model->user_index(user);
         // A user the model has not seen gets the most popular items.
-        copy_ranked(
-            *model,
-            u >= 0 ? core::recommend(*model, u, k, excluded) : core::popular(*model, k, excluded),
-            ranked);
+        copy_ranked(*model,
+                    u >= 0 ? core::recommend(*model, u, k, excluded, cfrec_half_precision_scoring)
+                           : core::popular(*model, k, excluded),
+                    ranked);
     });
     emit(rs, ranked);
     SPI_finish();

@@ -6,3 +6,7 @@ extern int cfrec_threads;
 
 // cfrec.cache_size: MB of models each backend keeps in memory for serving.
 extern int cfrec_cache_size_mb;
+
+// cfrec.half_precision_scoring: score items from a half-precision copy
+// first; results are exact either way, this only changes the speed.
+extern bool cfrec_half_precision_scoring;

@@ -1,0 +1,110 @@
+#include "core/half_scorer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__F16C__) && (defined(__AVX512F__) || defined(__AVX2__))
+#include <immintrin.h>
+#define CFREC_HALF_KERNEL 1
+#endif
+
+namespace cfrec::core {
+
+namespace {
+constexpr int kLanes = 16;  // items per interleaved block
+}
+
+bool HalfItemScorer::available() {
+#ifdef CFREC_HALF_KERNEL
+    return true;
+#else
+    return false;
+#endif
+}
+
+HalfItemScorer::HalfItemScorer(const FactorMatrix &items, const std::vector<float> &bias)
+    : items_(static_cast<int32_t>(items.rows())), factors_(static_cast<int32_t>(items.cols())) {
+#ifdef CFREC_HALF_KERNEL
+    if (items.size() > 0 && items.cwiseAbs().maxCoeff() > 60000.0f) return;  // beyond half range
+    const int64_t blocks = (items_ + kLanes - 1) / kLanes;
+    half_.assign(static_cast<size_t>(blocks) * factors_ * kLanes, 0);
+    for (int32_t i = 0; i < items_; ++i)
+        for (int32_t j = 0; j < factors_; ++j)
+            half_[(static_cast<size_t>(i / kLanes) * factors_ + j) * kLanes + i % kLanes] =
+                _cvtss_sh(items(i, j), _MM_FROUND_TO_NEAREST_INT);
+    norms_.assign(blocks * kLanes, 0.0f);
+    bias_.assign(blocks * kLanes, 0.0f);
+    for (int32_t i = 0; i < items_; ++i) {
+        norms_[i] = items.row(i).norm();
+        max_norm_ = std::max(max_norm_, norms_[i]);
+        if (!bias.empty()) bias_[i] = bias[i];
+    }
+    valid_ = true;
+#endif
+}
+
+void HalfItemScorer::lower_bounds(const float *x, float scale, float floor, float *lower) const {
+#ifdef CFREC_HALF_KERNEL
+    const int64_t blocks = (items_ + kLanes - 1) / kLanes;
+    for (int64_t b = 0; b < blocks; ++b) {
+#if !defined(__AVX512F__)
+        alignas(64) float lanes[kLanes];
+#endif
+        const uint16_t *h = half_.data() + static_cast<size_t>(b) * factors_ * kLanes;
+        // Four accumulators break the chain of dependent multiply-adds.
+#if defined(__AVX512F__)
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        auto load = [&](int j) {
+            return _mm512_cvtph_ps(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i *>(h + j * kLanes)));
+        };
+        int j = 0;
+        for (; j + 4 <= factors_; j += 4) {
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), load(j), a0);
+            a1 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 1]), load(j + 1), a1);
+            a2 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 2]), load(j + 2), a2);
+            a3 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 3]), load(j + 3), a3);
+        }
+        for (; j < factors_; ++j) a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), load(j), a0);
+        const __m512 approx = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        const __m512 bound = _mm512_fmadd_ps(
+            _mm512_set1_ps(scale), _mm512_loadu_ps(&norms_[b * kLanes]), _mm512_set1_ps(floor));
+        _mm512_storeu_ps(
+            lower + b * kLanes,
+            _mm512_sub_ps(_mm512_add_ps(approx, _mm512_loadu_ps(&bias_[b * kLanes])), bound));
+#else
+        __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, hi0 = lo0, hi1 = lo0;
+        auto load = [&](int j, int half) {
+            return _mm256_cvtph_ps(
+                _mm_loadu_si128(reinterpret_cast<const __m128i *>(h + j * kLanes + half * 8)));
+        };
+        int j = 0;
+        for (; j + 2 <= factors_; j += 2) {
+            const __m256 x0 = _mm256_set1_ps(x[j]), x1 = _mm256_set1_ps(x[j + 1]);
+            lo0 = _mm256_fmadd_ps(x0, load(j, 0), lo0);
+            hi0 = _mm256_fmadd_ps(x0, load(j, 1), hi0);
+            lo1 = _mm256_fmadd_ps(x1, load(j + 1, 0), lo1);
+            hi1 = _mm256_fmadd_ps(x1, load(j + 1, 1), hi1);
+        }
+        for (; j < factors_; ++j) {
+            const __m256 xj = _mm256_set1_ps(x[j]);
+            lo0 = _mm256_fmadd_ps(xj, load(j, 0), lo0);
+            hi0 = _mm256_fmadd_ps(xj, load(j, 1), hi0);
+        }
+        _mm256_store_ps(lanes, _mm256_add_ps(lo0, lo1));
+        _mm256_store_ps(lanes + 8, _mm256_add_ps(hi0, hi1));
+        for (int t = 0; t < kLanes; ++t) {
+            const int64_t i = b * kLanes + t;
+            lower[i] = lanes[t] + bias_[i] - (scale * norms_[i] + floor);
+        }
+#endif
+    }
+#else
+    (void)x;
+    (void)scale;
+    (void)floor;
+    (void)lower;
+#endif
+}
+
+}  // namespace cfrec::core
