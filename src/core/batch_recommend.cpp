@@ -56,15 +56,18 @@ void scan(float *scores, int64_t n, int32_t first, const int32_t *&seen, const i
 }  // namespace
 
 SeenCollector::SeenCollector(const FactorModel &model, std::vector<int64_t> users)
-    : model_(model), users_(std::move(users)) {}
+    : model_(model), users_(std::move(users)) {
+    for (int64_t id : users_) user_rows_.index_of(id);  // sorted: index = row
+    for (int64_t id : model_.item_ids) item_indices_.index_of(id);
+}
 
 void SeenCollector::add(const int64_t *users, const int64_t *items, size_t n) {
     for (size_t r = 0; r < n; ++r) {
-        auto it = std::lower_bound(users_.begin(), users_.end(), users[r]);
-        if (it == users_.end() || *it != users[r]) continue;
-        const int32_t item = model_.item_index(items[r]);
+        const int32_t row = user_rows_.find(users[r]);
+        if (row < 0) continue;
+        const int32_t item = item_indices_.find(items[r]);
         if (item < 0) continue;
-        rows_.push_back(static_cast<int32_t>(it - users_.begin()));
+        rows_.push_back(row);
         items_.push_back(item);
     }
 }

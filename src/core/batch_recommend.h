@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/factor_model.h"
+#include "core/id_map.h"
 #include "core/interactions.h"
 #include "core/parallel.h"
 #include "core/topk.h"
@@ -24,6 +25,7 @@ class SeenCollector {
   private:
     const FactorModel &model_;
     std::vector<int64_t> users_;
+    IdMap user_rows_, item_indices_;  // hash lookups: one probe per seen row
     std::vector<int32_t> rows_, items_;
 };
 

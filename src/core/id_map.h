@@ -25,6 +25,16 @@ class IdMap {
         return index;
     }
 
+    // The index of a known id, or -1; never inserts.
+    int32_t find(int64_t id) const {
+        size_t slot = hash(id) & mask_;
+        while (slots_[slot] >= 0) {
+            if (ids_[slots_[slot]] == id) return slots_[slot];
+            slot = (slot + 1) & mask_;
+        }
+        return -1;
+    }
+
     const std::vector<int64_t> &ids() const { return ids_; }  // first-seen order
 
   private:

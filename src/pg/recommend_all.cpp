@@ -166,7 +166,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         Oid types[1] = {INT8ARRAYOID};
         Datum args[1] = {requested ? PG_GETARG_DATUM(kUsers) : 0};
         stream_rows(
-            sql, requested ? 1 : 0, types, args, false,
+            sql, nullptr, requested ? 1 : 0, types, args, false,
             [](void *context, const int64 *users, const int64 *items, const float *, size_t n) {
                 auto *slot = static_cast<ContextOwned<core::SeenCollector> *>(context);
                 call_core([&] { (*slot)->add(users, items, n); });

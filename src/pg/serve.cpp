@@ -11,6 +11,7 @@
 #include "pg/model_store.h"
 #include "pg/result_set.h"
 #include "pg/settings.h"
+#include "pg/training_source.h"
 
 namespace cfrec::pg {
 
@@ -21,6 +22,7 @@ constexpr int32 kMaxK = 1000000;
 struct SeenItems {
     int64 *ids;
     size_t count;
+    size_t capacity;
 };
 
 // Warns once per backend, source and column when excluding seen items has no
@@ -64,26 +66,31 @@ const char *seen_source(const ModelRecord &r) {
 
 // What the user has in the model's source table now, so ratings added since
 // training are excluded too. Runs with the caller's privileges; fast when
-// the source has an index on the user column.
+// the source has an index on (user, item). Rows stream from the executor
+// straight into `seen` through a kept plan.
 SeenItems read_seen(const ModelRecord &r, int64 user) {
     const char *sql =
-        psprintf("SELECT %s::pg_catalog.int8 FROM %s WHERE %s = $1 AND %s IS NOT NULL",
-                 quote_identifier(r.item_column), seen_source(r), quote_identifier(r.user_column),
-                 quote_identifier(r.item_column));
+        psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s = $1",
+                 quote_identifier(r.user_column), quote_identifier(r.item_column), seen_source(r),
+                 quote_identifier(r.user_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
-    int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 0);
-    if (rc != SPI_OK_SELECT)
-        elog(ERROR, "cfrec: reading seen items failed: %s", SPI_result_code_string(rc));
     SeenItems seen;
-    seen.count = SPI_processed;
-    seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(seen.count, size_t{1})));
-    for (size_t j = 0; j < seen.count; ++j) {
-        bool isnull;
-        seen.ids[j] =
-            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull));
-    }
-    SPI_freetuptable(SPI_tuptable);
+    seen.count = 0;
+    seen.capacity = 256;
+    seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * seen.capacity));
+    stream_rows(
+        sql, kept_plan(sql, 1, type), 1, type, value, false,
+        [](void *context, const int64 *, const int64 *items, const float *, size_t n) {
+            auto *s = static_cast<SeenItems *>(context);
+            if (s->count + n > s->capacity) {
+                s->capacity = Max(s->capacity * 2, s->count + n);
+                s->ids = static_cast<int64 *>(repalloc(s->ids, sizeof(int64) * s->capacity));
+            }
+            memcpy(s->ids + s->count, items, sizeof(int64) * n);
+            s->count += n;
+        },
+        &seen);
     return seen;
 }
 
@@ -146,7 +153,7 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     ModelRecord record = find_model(schema, name);
-    SeenItems seen = exclude_seen ? read_seen(record, user) : SeenItems{nullptr, 0};
+    SeenItems seen = exclude_seen ? read_seen(record, user) : SeenItems{nullptr, 0, 0};
     const core::FactorModel *model = cached_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     call_core([&] {

@@ -136,7 +136,8 @@ void receiver_startup(DestReceiver *, int, TupleDesc) {}
 void receiver_shutdown(DestReceiver *) {}
 void receiver_destroy(DestReceiver *) {}
 
-void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &sink) {
+void run_query(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum *args,
+               RowSink &sink) {
     SinkReceiver receiver;
     memset(&receiver, 0, sizeof(receiver));
     receiver.base.receiveSlot = receive_row;
@@ -158,7 +159,8 @@ void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &s
             options.params->params[j].ptype = types[j];
         }
     }
-    int rc = SPI_execute_extended(query, &options);
+    int rc =
+        plan ? SPI_execute_plan_extended(plan, &options) : SPI_execute_extended(query, &options);
     // Rows that go to a receiver of kind DestNone are not SPI's result, so
     // SPI reports our SELECT as SPI_OK_UTILITY.
     if (rc != SPI_OK_SELECT && rc != SPI_OK_UTILITY)
@@ -166,8 +168,11 @@ void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &s
 }
 #else
 // PostgreSQL 13 has no SPI_execute_extended: fetch through a cursor.
-void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &sink) {
-    Portal portal = SPI_cursor_open_with_args(nullptr, query, nargs, types, args, nullptr, true, 0);
+void run_query(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum *args,
+               RowSink &sink) {
+    Portal portal =
+        plan ? SPI_cursor_open(nullptr, plan, args, nullptr, true)
+             : SPI_cursor_open_with_args(nullptr, query, nargs, types, args, nullptr, true, 0);
     for (;;) {
         SPI_cursor_fetch(portal, true, kFetchRows);
         if (SPI_processed == 0) break;
@@ -189,8 +194,8 @@ void run_query(const char *query, int nargs, Oid *types, Datum *args, RowSink &s
 
 }  // namespace
 
-SourceCounts stream_rows(const char *query, int nargs, Oid *types, Datum *args, bool has_value,
-                         RowBatchConsumer consume, void *context) {
+SourceCounts stream_rows(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum *args,
+                         bool has_value, RowBatchConsumer consume, void *context) {
     RowSink sink;
     sink.consume = consume;
     sink.context = context;
@@ -200,7 +205,7 @@ SourceCounts stream_rows(const char *query, int nargs, Oid *types, Datum *args, 
     sink.values = static_cast<float *>(palloc(sizeof(float) * kFetchRows));
     sink.n = 0;
     sink.counts = {0, 0, 0};
-    run_query(query, nargs, types, args, sink);
+    run_query(query, plan, nargs, types, args, sink);
     sink.flush();
     pfree(sink.users);
     pfree(sink.items);
@@ -211,7 +216,7 @@ SourceCounts stream_rows(const char *query, int nargs, Oid *types, Datum *args, 
 SourceCounts read_source(const TrainingSource &source,
                          ContextOwned<core::InteractionBuilder> *builder) {
     return stream_rows(
-        source.query, 0, nullptr, nullptr, source.rating_column != nullptr,
+        source.query, nullptr, 0, nullptr, nullptr, source.rating_column != nullptr,
         [](void *context, const int64 *users, const int64 *items, const float *values, size_t n) {
             auto *slot = static_cast<ContextOwned<core::InteractionBuilder> *>(context);
             call_core([&] { (*slot)->add(users, items, values, n); });

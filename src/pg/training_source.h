@@ -30,12 +30,12 @@ struct SourceCounts {
 using RowBatchConsumer = void (*)(void *context, const int64 *users, const int64 *items,
                                   const float *values, size_t n);
 
-// Runs `query` (columns: int8 user, int8 item[, float8 value]) with the
-// caller's privileges and hands its rows to `consume` in batches, without
-// copying tuples. NULL ids (and NULL values) are skipped and counted. Needs
-// SPI connected.
-SourceCounts stream_rows(const char *query, int nargs, Oid *types, Datum *args, bool has_value,
-                         RowBatchConsumer consume, void *context);
+// Runs `query`, or `plan` when given (a prepared form of it), with the
+// caller's privileges: columns int8 user, int8 item[, float8 value]. Hands
+// the rows to `consume` in batches, without copying tuples. NULL ids (and
+// NULL values) are skipped and counted. Needs SPI connected.
+SourceCounts stream_rows(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum *args,
+                         bool has_value, RowBatchConsumer consume, void *context);
 
 // Streams the rows into the builder in batches. Needs SPI to be connected;
 // reads with the caller's privileges.
