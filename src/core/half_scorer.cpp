@@ -43,10 +43,11 @@ HalfItemScorer::HalfItemScorer(const FactorMatrix &items, const std::vector<floa
 #endif
 }
 
-void HalfItemScorer::lower_bounds(const float *x, float scale, float floor, float *lower) const {
+void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t first_block,
+                            int64_t blocks, float *lower, float *upper) const {
 #ifdef CFREC_HALF_KERNEL
-    const int64_t blocks = (items_ + kLanes - 1) / kLanes;
-    for (int64_t b = 0; b < blocks; ++b) {
+    for (int64_t b = first_block; b < first_block + blocks; ++b) {
+        float *lo = lower + (b - first_block) * kLanes, *up = upper + (b - first_block) * kLanes;
 #if !defined(__AVX512F__)
         alignas(64) float lanes[kLanes];
 #endif
@@ -69,9 +70,9 @@ void HalfItemScorer::lower_bounds(const float *x, float scale, float floor, floa
         const __m512 approx = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
         const __m512 bound = _mm512_fmadd_ps(
             _mm512_set1_ps(scale), _mm512_loadu_ps(&norms_[b * kLanes]), _mm512_set1_ps(floor));
-        _mm512_storeu_ps(
-            lower + b * kLanes,
-            _mm512_sub_ps(_mm512_add_ps(approx, _mm512_loadu_ps(&bias_[b * kLanes])), bound));
+        const __m512 center = _mm512_add_ps(approx, _mm512_loadu_ps(&bias_[b * kLanes]));
+        _mm512_storeu_ps(lo, _mm512_sub_ps(center, bound));
+        _mm512_storeu_ps(up, _mm512_add_ps(center, bound));
 #else
         __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, hi0 = lo0, hi1 = lo0;
         auto load = [&](int j, int half) {
@@ -95,7 +96,9 @@ void HalfItemScorer::lower_bounds(const float *x, float scale, float floor, floa
         _mm256_store_ps(lanes + 8, _mm256_add_ps(hi0, hi1));
         for (int t = 0; t < kLanes; ++t) {
             const int64_t i = b * kLanes + t;
-            lower[i] = lanes[t] + bias_[i] - (scale * norms_[i] + floor);
+            const float bound = scale * norms_[i] + floor;
+            lo[t] = lanes[t] + bias_[i] - bound;
+            up[t] = lanes[t] + bias_[i] + bound;
         }
 #endif
     }
@@ -103,7 +106,10 @@ void HalfItemScorer::lower_bounds(const float *x, float scale, float floor, floa
     (void)x;
     (void)scale;
     (void)floor;
+    (void)first_block;
+    (void)blocks;
     (void)lower;
+    (void)upper;
 #endif
 }
 

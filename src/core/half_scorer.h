@@ -21,10 +21,15 @@ class HalfItemScorer {
     bool valid() const { return valid_; }
     int64_t bytes() const { return static_cast<int64_t>(half_.size() * 2 + norms_.size() * 4); }
 
-    // lower[i] = approx_i + bias_i - (scale |y_i| + floor), where approx_i ~
-    // items.row(i) . x is computed from half precision, reading half the
-    // bytes of the float matrix. `lower` needs room for padded_items().
-    void lower_bounds(const float *x, float scale, float floor, float *lower) const;
+    // For the items of blocks [first_block, first_block + blocks) (16 items
+    // a block; the last one padded), writes
+    //   lower[j] = approx + bias - (scale |y| + floor),
+    //   upper[j] = approx + bias + (scale |y| + floor),
+    // where approx ~ items.row(i) . x is computed from half precision,
+    // reading half the bytes of the float matrix.
+    void bounds(const float *x, float scale, float floor, int64_t first_block, int64_t blocks,
+                float *lower, float *upper) const;
+    int64_t blocks() const { return static_cast<int64_t>(norms_.size()) / 16; }
     float norm(int32_t item) const { return norms_[item]; }
     float max_norm() const { return max_norm_; }
     int64_t padded_items() const { return static_cast<int64_t>(norms_.size()); }

@@ -38,42 +38,63 @@ namespace {
 //   |exact_i - approx_i| <= 2^-10 |x| |y_i| + 2^-24 |x|_1  =: bound_i
 // with room to spare. If T is the k-th largest lower bound approx - bound
 // among eligible items, k items score at least T, so every item of the true
-// top k has approx + bound >= T and is among the candidates.
+// top k has approx + bound >= T and is among the candidates. Bounds are
+// padded to whole blocks of 16 items; items past the last are never read.
 std::vector<Scored> recommend_two_stage(const FactorModel &m, int32_t user, int k,
                                         const std::vector<int32_t> &excluded, float offset) {
+    constexpr int64_t kChunkBlocks = 64;  // 1024 items of bounds: stays in L1
     const HalfItemScorer &half = *m.half_items;
     const int32_t n = static_cast<int32_t>(m.item_ids.size());
     const auto x = m.user_factors.row(user);
     const bool explicit_model = m.feedback == Feedback::Explicit;
-    // One buffer per thread, reached once: in a shared library every access
-    // to a thread_local costs a call, so the loops use a plain pointer.
-    thread_local std::vector<float> buffer;
-    buffer.resize(half.padded_items());
-    float *const lower = buffer.data();
     const float scale = std::ldexp(x.norm(), -10);
     const float floor = std::ldexp(x.lpNorm<1>(), -24);
-    half.lower_bounds(x.data(), scale, floor, lower);
-    const std::vector<Scored> by_lower = top_k(lower, n, k, excluded);
-    const float threshold = static_cast<int>(by_lower.size()) < k
-                                ? -std::numeric_limits<float>::infinity()
-                                : by_lower.back().score;
-    // upper_i = lower_i + 2 bound_i <= lower_i + 2 (scale max|y| + floor):
-    // one comparison rules out almost every item.
-    const float cutoff = threshold - 2.0f * (scale * half.max_norm() + floor);
-    std::vector<Scored> candidates;
-    for (int32_t block = 0; block < n; block += 16) {
-        const int32_t end = std::min(n, block + 16);
-        bool any = false;  // 16 at a time: vector compares in the common case
-        for (int32_t i = block; i < end; ++i) any |= lower[i] >= cutoff;
-        if (!any) continue;
-        for (int32_t i = block; i < end; ++i) {
-            if (!(lower[i] >= cutoff)) continue;
-            if (lower[i] + 2.0f * (scale * half.norm(i) + floor) < threshold) continue;
-            if (std::binary_search(excluded.begin(), excluded.end(), i)) continue;
-            float score = m.item_factors.row(i).dot(x);
-            if (explicit_model) score += offset + m.item_bias[i];
-            candidates.push_back({i, score});
+
+    // One pass: the k best lower bounds so far give a threshold that only
+    // rises; every eligible item whose upper bound reaches it when visited is
+    // kept, a superset of those reaching the final threshold.
+    std::vector<Scored> best;  // min-heap on ranks_before of (item, lower bound)
+    best.reserve(k);
+    float threshold = -std::numeric_limits<float>::infinity();
+    struct Candidate {
+        int32_t index;
+        float upper;
+    };
+    std::vector<Candidate> kept;
+    alignas(64) float lower[kChunkBlocks * 16], upper[kChunkBlocks * 16];
+    for (int64_t b0 = 0; b0 < half.blocks(); b0 += kChunkBlocks) {
+        const int64_t blocks = std::min(kChunkBlocks, half.blocks() - b0);
+        half.bounds(x.data(), scale, floor, b0, blocks, lower, upper);
+        const int32_t base = static_cast<int32_t>(b0 * 16);
+        const int32_t count = std::min<int32_t>(static_cast<int32_t>(blocks * 16), n - base);
+        for (int32_t j = 0; j < count; j += 16) {
+            const int32_t end = std::min(count, j + 16);
+            bool any = false;  // 16 at a time: vector compares in the common case
+            for (int32_t t = j; t < end; ++t) any |= upper[t] >= threshold;
+            if (!any) continue;
+            for (int32_t t = j; t < end; ++t) {
+                if (!(upper[t] >= threshold)) continue;
+                const int32_t i = base + t;
+                if (std::binary_search(excluded.begin(), excluded.end(), i)) continue;
+                kept.push_back({i, upper[t]});
+                if (static_cast<int>(best.size()) < k) {
+                    best.push_back({i, lower[t]});
+                    std::push_heap(best.begin(), best.end(), ranks_before);
+                } else if (lower[t] > best.front().score) {
+                    std::pop_heap(best.begin(), best.end(), ranks_before);
+                    best.back() = {i, lower[t]};
+                    std::push_heap(best.begin(), best.end(), ranks_before);
+                }
+                if (static_cast<int>(best.size()) == k) threshold = best.front().score;
+            }
         }
+    }
+    std::vector<Scored> candidates;
+    for (const Candidate &c : kept) {
+        if (c.upper < threshold) continue;
+        float score = m.item_factors.row(c.index).dot(x);
+        if (explicit_model) score += offset + m.item_bias[c.index];
+        candidates.push_back({c.index, score});
     }
     const size_t keep = std::min<size_t>(k, candidates.size());
     std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
