@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/als_common.h"
+#include "core/row_solve.h"
 
 namespace cfrec::core {
 
@@ -17,30 +18,17 @@ namespace {
 void solve_side(const Csr &m, const FactorMatrix &other, const std::vector<float> &other_bias,
                 double mean, double reg, int threads, const StopCheck &stop, FactorMatrix &out,
                 std::vector<float> &out_bias) {
-    const int f = static_cast<int>(other.cols());
     parallel_for(
         m.rows(), threads, kSolveChunk,
         [&](int64_t begin, int64_t end) {
-            Eigen::MatrixXf features;
-            Eigen::VectorXf target;
-            Eigen::MatrixXf gram(f + 1, f + 1);
+            ExplicitRowScratch scratch;
+            Eigen::VectorXf x(other.cols());
             for (int64_t r = begin; r < end; ++r) {
-                const int64_t first = m.indptr[r], n = m.indptr[r + 1] - first;
-                features.resize(n, f + 1);
-                target.resize(n);
-                for (int64_t j = 0; j < n; ++j) {
-                    const int32_t o = m.indices[first + j];
-                    features(j, 0) = 1.0f;
-                    features.row(j).tail(f) = other.row(o);
-                    target(j) = static_cast<float>(m.values[first + j] - mean - other_bias[o]);
-                }
-                gram.setZero();
-                gram.diagonal().setConstant(static_cast<float>(reg * std::max<int64_t>(n, 1)));
-                gram.selfadjointView<Eigen::Lower>().rankUpdate(features.transpose());
-                Eigen::VectorXf w =
-                    gram.selfadjointView<Eigen::Lower>().llt().solve(features.transpose() * target);
-                out_bias[r] = w(0);
-                out.row(r) = w.tail(f).transpose();
+                const int64_t first = m.indptr[r];
+                solve_explicit_row(m.indices.data() + first, m.values.data() + first,
+                                   m.indptr[r + 1] - first, other, other_bias, mean, reg, scratch,
+                                   out_bias[r], x);
+                out.row(r) = x.transpose();
             }
         },
         stop);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/als_common.h"
+#include "core/row_solve.h"
 
 namespace cfrec::core {
 
@@ -25,8 +26,7 @@ Gram gram_of(const FactorMatrix &other) {
 
 // A row's penalty: lambda, times its number of interactions when scaled.
 float row_regularization(const TrainOptions &o, int64_t n) {
-    return static_cast<float>(o.regularization *
-                              (o.scale_regularization ? std::max<int64_t>(n, 1) : 1));
+    return implicit_row_regularization(o.regularization, o.scale_regularization, n);
 }
 
 struct RowView {
@@ -131,21 +131,6 @@ void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, f
         gram, reg, steps, x, w);
 }
 
-// The exact solution, for tests and as a reference.
-void solve_cholesky(const RowView &row, const FactorMatrix &other, const Gram &gram, float reg,
-                    float alpha, Eigen::Ref<Vec> x) {
-    Gram a = gram;
-    a.diagonal().array() += reg;
-    Vec b = Vec::Zero(gram.cols());
-    for (int64_t j = 0; j < row.n; ++j) {
-        const auto y = other.row(row.indices[j]).transpose();
-        const float c = 1.0f + alpha * row.values[j];
-        a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
-        b += c * y;
-    }
-    x = a.selfadjointView<Eigen::Lower>().llt().solve(b);
-}
-
 void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
                 const StopCheck &stop, FactorMatrix &out) {
     const Gram gram = gram_of(other);
@@ -169,7 +154,8 @@ void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
                 const float reg = row_regularization(o, row.n);
                 x = out.row(u).transpose();
                 if (o.solver == ImplicitSolver::Cholesky)
-                    solve_cholesky(row, other, gram, reg, alpha, x);
+                    solve_implicit_row_exact(row.indices, row.values, row.n, other, gram, reg,
+                                             alpha, x);
                 else
                     solve_cg(row, other, gram, reg, alpha, o.cg_steps, x, w);
                 out.row(u) = x.transpose();

@@ -31,6 +31,9 @@ struct FactorModel {
     // Optional, for serving: a half-precision copy of item_factors that makes
     // recommend() read half the bytes (prepare_for_serving builds it).
     std::shared_ptr<const HalfItemScorer> half_items;
+    // Optional, for folding in new users of implicit models: item_factors^T
+    // item_factors (prepare_for_serving builds it).
+    std::shared_ptr<const Eigen::MatrixXf> item_gram;
 
     int factors() const { return static_cast<int>(item_factors.cols()); }
     int32_t user_index(int64_t id) const { return find(user_ids, id); }

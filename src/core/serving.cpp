@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/half_scorer.h"
+#include "core/row_solve.h"
 
 namespace cfrec::core {
 
@@ -21,6 +22,9 @@ std::vector<int32_t> known_items(const FactorModel &m, const int64_t *ids, size_
 }
 
 void prepare_for_serving(FactorModel &m) {
+    if (m.feedback == Feedback::Implicit)
+        m.item_gram =
+            std::make_shared<const Eigen::MatrixXf>(m.item_factors.transpose() * m.item_factors);
     if (!HalfItemScorer::available()) return;
     auto half = std::make_shared<HalfItemScorer>(
         m.item_factors, m.feedback == Feedback::Explicit ? m.item_bias : std::vector<float>());
@@ -40,12 +44,12 @@ namespace {
 // among eligible items, k items score at least T, so every item of the true
 // top k has approx + bound >= T and is among the candidates. Bounds are
 // padded to whole blocks of 16 items; items past the last are never read.
-std::vector<Scored> recommend_two_stage(const FactorModel &m, int32_t user, int k,
+std::vector<Scored> recommend_two_stage(const FactorModel &m, const float *user_vector, int k,
                                         const std::vector<int32_t> &excluded, float offset) {
     constexpr int64_t kChunkBlocks = 64;  // 1024 items of bounds: stays in L1
     const HalfItemScorer &half = *m.half_items;
     const int32_t n = static_cast<int32_t>(m.item_ids.size());
-    const auto x = m.user_factors.row(user);
+    const Eigen::Map<const Eigen::VectorXf> x(user_vector, m.factors());
     const bool explicit_model = m.feedback == Feedback::Explicit;
     const float scale = std::ldexp(x.norm(), -10);
     const float floor = std::ldexp(x.lpNorm<1>(), -24);
@@ -92,7 +96,7 @@ std::vector<Scored> recommend_two_stage(const FactorModel &m, int32_t user, int 
     std::vector<Scored> candidates;
     for (const Candidate &c : kept) {
         if (c.upper < threshold) continue;
-        float score = m.item_factors.row(c.index).dot(x);
+        float score = m.item_factors.row(c.index).dot(x.transpose());
         if (explicit_model) score += offset + m.item_bias[c.index];
         candidates.push_back({c.index, score});
     }
@@ -103,22 +107,98 @@ std::vector<Scored> recommend_two_stage(const FactorModel &m, int32_t user, int 
     return candidates;
 }
 
+// Exact scores of the included items only, best k first.
+std::vector<Scored> rank_included(const FactorModel &m, const Eigen::Map<const Eigen::VectorXf> &x,
+                                  float offset, int k, const std::vector<int32_t> &excluded,
+                                  const std::vector<int32_t> &include) {
+    std::vector<Scored> scored;
+    for (int32_t i : include) {
+        if (std::binary_search(excluded.begin(), excluded.end(), i)) continue;
+        float score = m.item_factors.row(i).dot(x.transpose());
+        if (m.feedback == Feedback::Explicit) score += offset + m.item_bias[i];
+        scored.push_back({i, score});
+    }
+    const size_t keep = std::min<size_t>(std::max(k, 0), scored.size());
+    std::partial_sort(scored.begin(), scored.begin() + keep, scored.end(), ranks_before);
+    scored.resize(keep);
+    return scored;
+}
+
 }  // namespace
 
-std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
-                              const std::vector<int32_t> &excluded, bool use_half) {
-    const float offset = m.feedback == Feedback::Explicit
-                             ? static_cast<float>(m.global_mean) + m.user_bias[user]
-                             : 0.0f;
-    if (use_half && m.half_items && k > 0) return recommend_two_stage(m, user, k, excluded, offset);
-    Eigen::VectorXf scores = m.item_factors * m.user_factors.row(user).transpose();
+std::vector<Scored> recommend_vector(const FactorModel &m, const float *user_vector,
+                                     float user_bias, int k, const std::vector<int32_t> &excluded,
+                                     bool use_half, const std::vector<int32_t> *include) {
+    const float offset =
+        m.feedback == Feedback::Explicit ? static_cast<float>(m.global_mean) + user_bias : 0.0f;
+    const Eigen::Map<const Eigen::VectorXf> x(user_vector, m.factors());
+    if (include) return rank_included(m, x, offset, k, excluded, *include);
+    if (use_half && m.half_items && k > 0)
+        return recommend_two_stage(m, user_vector, k, excluded, offset);
+    Eigen::VectorXf scores = m.item_factors * x;
     if (m.feedback == Feedback::Explicit)
         for (Eigen::Index i = 0; i < scores.size(); ++i) scores(i) += offset + m.item_bias[i];
     return top_k(scores.data(), static_cast<int32_t>(scores.size()), k, excluded);
 }
 
-std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded) {
+std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
+                              const std::vector<int32_t> &excluded, bool use_half,
+                              const std::vector<int32_t> *include) {
+    return recommend_vector(m, m.user_factors.row(user).data(), m.user_bias[user], k, excluded,
+                            use_half, include);
+}
+
+bool fold_in(const FactorModel &m, const int64_t *items, const float *values, size_t n,
+             const FoldInOptions &o, float &bias, Eigen::VectorXf &x) {
+    std::vector<std::pair<int32_t, float>> known;
+    for (size_t j = 0; j < n; ++j) {
+        const int32_t i = m.item_index(items[j]);
+        if (i >= 0) known.emplace_back(i, values[j]);
+    }
+    if (known.empty()) return false;
+    std::stable_sort(known.begin(), known.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::vector<int32_t> indices;
+    std::vector<float> merged;
+    for (size_t j = 0; j < known.size();) {  // repeats: as training merges duplicates
+        size_t end = j;
+        double sum = 0.0;
+        while (end < known.size() && known[end].first == known[j].first) sum += known[end++].second;
+        indices.push_back(known[j].first);
+        merged.push_back(static_cast<float>(
+            m.feedback == Feedback::Explicit ? sum / static_cast<double>(end - j) : sum));
+        j = end;
+    }
+    const int64_t count = static_cast<int64_t>(indices.size());
+    x.resize(m.factors());
+    if (m.feedback == Feedback::Explicit) {
+        ExplicitRowScratch scratch;
+        solve_explicit_row(indices.data(), merged.data(), count, m.item_factors, m.item_bias,
+                           m.global_mean, o.regularization, scratch, bias, x);
+        return true;
+    }
+    bias = 0.0f;
+    Eigen::MatrixXf computed;
+    if (!m.item_gram) computed = m.item_factors.transpose() * m.item_factors;
+    solve_implicit_row_exact(
+        indices.data(), merged.data(), count, m.item_factors, m.item_gram ? *m.item_gram : computed,
+        implicit_row_regularization(o.regularization, true, count), static_cast<float>(o.alpha), x);
+    return true;
+}
+
+std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded,
+                            const std::vector<int32_t> *include) {
     std::vector<float> counts(m.item_counts.begin(), m.item_counts.end());
+    if (include) {  // everything not included counts as excluded
+        std::vector<int32_t> out = excluded;
+        auto next = include->begin();
+        for (int32_t i = 0; i < static_cast<int32_t>(counts.size()); ++i) {
+            while (next != include->end() && *next < i) ++next;
+            if (next == include->end() || *next != i) out.push_back(i);
+        }
+        std::sort(out.begin(), out.end());
+        return top_k(counts.data(), static_cast<int32_t>(counts.size()), k, out);
+    }
     return top_k(counts.data(), static_cast<int32_t>(counts.size()), k, excluded);
 }
 

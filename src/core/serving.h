@@ -19,12 +19,34 @@ void prepare_for_serving(FactorModel &m);
 // The k best items for a known user. Explicit models rank by predicted
 // rating, implicit ones by preference score. With a half-precision copy the
 // items are first scored approximately, and every item whose error bound
-// lets it reach the k-th best is rescored exactly: the same top k.
+// lets it reach the k-th best is rescored exactly: the same top k. When
+// `include` is given (sorted item indices), only those items are ranked.
 std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
-                              const std::vector<int32_t> &excluded, bool use_half = true);
+                              const std::vector<int32_t> &excluded, bool use_half = true,
+                              const std::vector<int32_t> *include = nullptr);
+
+// The same for a factor vector x (and user bias) that the model does not store.
+std::vector<Scored> recommend_vector(const FactorModel &m, const float *x, float user_bias, int k,
+                                     const std::vector<int32_t> &excluded, bool use_half = true,
+                                     const std::vector<int32_t> *include = nullptr);
+
+// How the model was trained, for folding in someone it has not seen.
+struct FoldInOptions {
+    double regularization = 0.1;
+    double alpha = 1.0;
+};
+
+// Factors (and bias) for someone the model has not seen, from the items they
+// interacted with (external ids; unknown ones are ignored; repeats are
+// averaged for explicit models and summed for implicit ones): the step ALS
+// makes for every user, with the item factors fixed. False when no item is known.
+bool fold_in(const FactorModel &m, const int64_t *items, const float *values, size_t n,
+             const FoldInOptions &options, float &bias, Eigen::VectorXf &x);
 
 // The k items with the most training interactions; score = that count.
-std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded);
+// `include` (sorted item indices), when given, restricts the candidates.
+std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded,
+                            const std::vector<int32_t> *include = nullptr);
 
 // The k items whose factor vectors have the highest cosine with item's.
 std::vector<Scored> similar_items(const FactorModel &m, int32_t item, int k);

@@ -33,6 +33,42 @@ int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low
     return value;
 }
 
+namespace {
+
+// Elements of a 1-D array argument of a fixed-width by-value type.
+Datum *array_elements(FunctionCallInfo fcinfo, int arg, const char *name, Oid type, int size,
+                      char align, int *count) {
+    ArrayType *array = PG_GETARG_ARRAYTYPE_P(arg);
+    Datum *elements;
+    bool *nulls;
+    deconstruct_array(array, type, size, true, align, &elements, &nulls, count);
+    for (int j = 0; j < *count; ++j)
+        if (nulls[j])
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("%s must not contain NULL", name)));
+    return elements;
+}
+
+}  // namespace
+
+int64 *bigint_array_argument(FunctionCallInfo fcinfo, int arg, const char *name, int *count) {
+    *count = 0;
+    if (PG_ARGISNULL(arg)) return nullptr;
+    Datum *elements = array_elements(fcinfo, arg, name, INT8OID, 8, TYPALIGN_DOUBLE, count);
+    auto *out = static_cast<int64 *>(palloc(sizeof(int64) * Max(*count, 1)));
+    for (int j = 0; j < *count; ++j) out[j] = DatumGetInt64(elements[j]);
+    return out;
+}
+
+float *real_array_argument(FunctionCallInfo fcinfo, int arg, const char *name, int *count) {
+    *count = 0;
+    if (PG_ARGISNULL(arg)) return nullptr;
+    Datum *elements = array_elements(fcinfo, arg, name, FLOAT4OID, 4, TYPALIGN_INT, count);
+    auto *out = static_cast<float *>(palloc(sizeof(float) * Max(*count, 1)));
+    for (int j = 0; j < *count; ++j) out[j] = DatumGetFloat4(elements[j]);
+    return out;
+}
+
 const char *extension_schema(FunctionCallInfo fcinfo) {
     Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
     return quote_identifier(get_namespace_name(schema));

@@ -18,6 +18,11 @@ char *model_argument(FunctionCallInfo fcinfo, int arg);
 // An integer argument within [low, high].
 int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low, int32 high);
 
+// The elements of a bigint[] (or real[]) argument as a plain array, or NULL
+// when the argument is NULL; ERROR (22004) on NULL elements.
+int64 *bigint_array_argument(FunctionCallInfo fcinfo, int arg, const char *name, int *count);
+float *real_array_argument(FunctionCallInfo fcinfo, int arg, const char *name, int *count);
+
 // The quoted name of the schema cfrec was installed in (that of the function
 // being called), for schema-qualified queries on cfrec's own tables.
 const char *extension_schema(FunctionCallInfo fcinfo);

@@ -23,23 +23,6 @@ enum Arg { kModel, kK, kTarget, kUsers, kExcludeSeen };
 constexpr int32 kMaxBatchK = 1000;
 constexpr int kInsertRows = 65536;
 
-// The requested user ids as a plain array; ERROR on NULL elements.
-int64 *user_array(FunctionCallInfo fcinfo, int *count) {
-    ArrayType *array = PG_GETARG_ARRAYTYPE_P(kUsers);
-    Datum *elements;
-    bool *nulls;
-    deconstruct_array(array, INT8OID, 8, true, TYPALIGN_DOUBLE, &elements, &nulls, count);
-    auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(*count, 1)));
-    for (int j = 0; j < *count; ++j) {
-        if (nulls[j])
-            ereport(ERROR,
-                    (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("users must not contain NULL"),
-                     errhint("Leave users out to recommend for every user of the model.")));
-        ids[j] = DatumGetInt64(elements[j]);
-    }
-    return ids;
-}
-
 // The target table, created (user_id, rank, item_id, score) when missing.
 const char *prepare_target(const char *target) {
 #if PG_VERSION_NUM >= 160000
@@ -137,7 +120,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     require_argument(fcinfo, kExcludeSeen, "exclude_seen");
     const bool exclude_seen = PG_GETARG_BOOL(kExcludeSeen);
     int n_requested = 0;
-    int64 *requested = PG_ARGISNULL(kUsers) ? nullptr : user_array(fcinfo, &n_requested);
+    int64 *requested = bigint_array_argument(fcinfo, kUsers, "users", &n_requested);
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
     MemoryContext call_context = CurrentMemoryContext;

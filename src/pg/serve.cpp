@@ -1,5 +1,6 @@
 // SQL entry points that serve a trained model: cfrec_recommend,
 // cfrec_predict and cfrec_similar_items.
+#include <cmath>
 #include <string>
 #include <unordered_set>
 
@@ -139,6 +140,7 @@ PG_FUNCTION_INFO_V1(cfrec_recommend);
 PG_FUNCTION_INFO_V1(cfrec_predict);
 PG_FUNCTION_INFO_V1(cfrec_similar_items);
 PG_FUNCTION_INFO_V1(cfrec_cache_stats);
+PG_FUNCTION_INFO_V1(cfrec_recommend_for_items);
 }
 
 extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
@@ -148,21 +150,82 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
     const char *name = model_argument(fcinfo, 2);
     require_argument(fcinfo, 3, "exclude_seen");
     const bool exclude_seen = PG_GETARG_BOOL(3);
+    int n_include = 0, n_exclude = 0;
+    const int64 *include = bigint_array_argument(fcinfo, 4, "include", &n_include);
+    const int64 *exclude = bigint_array_argument(fcinfo, 5, "exclude", &n_exclude);
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
 
     SPI_connect();
     ModelRecord record = find_model(schema, name);
     SeenItems seen = exclude_seen ? read_seen(record, user) : SeenItems{nullptr, 0, 0};
+    if (n_exclude > 0) {  // excluded items are treated like seen ones
+        seen.ids = static_cast<int64 *>(
+            seen.ids ? repalloc(seen.ids, sizeof(int64) * (seen.count + n_exclude))
+                     : palloc(sizeof(int64) * n_exclude));
+        memcpy(seen.ids + seen.count, exclude, sizeof(int64) * n_exclude);
+        seen.count += n_exclude;
+    }
     const core::FactorModel *model = cached_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     call_core([&] {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
+        std::vector<int32_t> candidates;
+        if (include) candidates = core::known_items(*model, include, n_include);
+        const std::vector<int32_t> *only = include ? &candidates : nullptr;
         const int32_t u = model->user_index(user);
         // A user the model has not seen gets the most popular items.
+        copy_ranked(
+            *model,
+            u >= 0 ? core::recommend(*model, u, k, excluded, cfrec_half_precision_scoring, only)
+                   : core::popular(*model, k, excluded, only),
+            ranked);
+    });
+    emit(rs, ranked);
+    SPI_finish();
+    return (Datum)0;
+}
+
+extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
+    require_argument(fcinfo, 0, "item_ids");
+    int n_items = 0, n_ratings = 0;
+    const int64 *items = bigint_array_argument(fcinfo, 0, "item_ids", &n_items);
+    const float *ratings = real_array_argument(fcinfo, 1, "ratings", &n_ratings);
+    if (ratings && n_ratings != n_items)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("ratings has %d elements but item_ids has %d", n_ratings, n_items),
+                        errhint("Give one rating per item, or leave ratings out.")));
+    for (int j = 0; ratings && j < n_ratings; ++j)
+        if (!std::isfinite(ratings[j]))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("ratings must be finite numbers")));
+    const int32 k = int_argument(fcinfo, 2, "k", 1, kMaxK);
+    const char *name = model_argument(fcinfo, 3);
+    const char *schema = extension_schema(fcinfo);
+    ResultSet rs = begin_result_set(fcinfo);
+
+    SPI_connect();
+    ModelRecord record = find_model(schema, name);
+    const core::FactorModel *model = cached_model(schema, record);
+    Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
+    const bool implicit = strcmp(record.feedback, "implicit") == 0;
+    call_core([&] {
+        // Without ratings, every item counts as one interaction, or, for a
+        // rating model, as the top rating: "liked".
+        std::vector<float> values(n_items, implicit ? 1.0f : record.rating_max);
+        if (ratings) values.assign(ratings, ratings + n_ratings);
+        core::FoldInOptions options;
+        options.regularization = record.regularization;
+        if (implicit) options.alpha = record.alpha;
+        float bias;
+        Eigen::VectorXf x;
+        const auto excluded = core::known_items(*model, items, n_items);
+        // Nothing the model knows: the most popular items, as for a new user.
         copy_ranked(*model,
-                    u >= 0 ? core::recommend(*model, u, k, excluded, cfrec_half_precision_scoring)
-                           : core::popular(*model, k, excluded),
+                    core::fold_in(*model, items, values.data(), n_items, options, bias, x)
+                        ? core::recommend_vector(*model, x.data(), bias, k, excluded,
+                                                 cfrec_half_precision_scoring)
+                        : core::popular(*model, k, excluded),
                     ranked);
     });
     emit(rs, ranked);

@@ -105,13 +105,29 @@ RETURNS @extschema@.cfrec_training_summary
 AS 'MODULE_PATHNAME', 'cfrec_train'
 LANGUAGE C VOLATILE;
 
+-- include restricts the candidates, exclude drops items; both act before
+-- ranking, so k rows come back whenever k items are eligible.
 CREATE FUNCTION @extschema@.cfrec_recommend(
     user_id      bigint,
-    k            integer DEFAULT 10,
-    model        text    DEFAULT 'default',
-    exclude_seen boolean DEFAULT true)
+    k            integer  DEFAULT 10,
+    model        text     DEFAULT 'default',
+    exclude_seen boolean  DEFAULT true,
+    include      bigint[] DEFAULT NULL,
+    exclude      bigint[] DEFAULT NULL)
 RETURNS TABLE (item_id bigint, score real)
 AS 'MODULE_PATHNAME', 'cfrec_recommend'
+LANGUAGE C STABLE ROWS 10;
+
+-- For someone who is not a stored user (a visitor who liked a few items):
+-- folds them in on the fly with the item factors fixed, then ranks; the given
+-- items are excluded.
+CREATE FUNCTION @extschema@.cfrec_recommend_for_items(
+    item_ids bigint[],
+    ratings  real[]  DEFAULT NULL,
+    k        integer DEFAULT 10,
+    model    text    DEFAULT 'default')
+RETURNS TABLE (item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend_for_items'
 LANGUAGE C STABLE ROWS 10;
 
 CREATE FUNCTION @extschema@.cfrec_predict(

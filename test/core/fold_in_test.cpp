@@ -1,0 +1,112 @@
+#include <gtest/gtest.h>
+
+#include "core/serving.h"
+#include "core/trainer.h"
+#include "test_data.h"
+
+using namespace cfrec;
+
+namespace {
+
+// Users 0..49 like items 0..29 and dislike 30..59; users 50..99 the other
+// way round. Each user rates half their liked items 4-5 and a fifth of the
+// others 1-2, so both explicit and implicit models can tell them apart.
+test::Triplets communities() {
+    core::SplitMix64 rng(17);
+    test::Triplets t;
+    for (int u = 0; u < 100; ++u)
+        for (int i = 0; i < 60; ++i) {
+            const bool liked = (u < 50) == (i < 30);
+            if (rng.uniform() < (liked ? 0.5 : 0.2))
+                t.add(u, i, liked ? 4.0f + (rng.next() % 2) : 1.0f + (rng.next() % 2));
+        }
+    return t;
+}
+
+core::FactorModel train(const test::Triplets &t, core::Feedback feedback, int iterations) {
+    core::TrainOptions o;
+    o.feedback = feedback;
+    o.factors = 3;
+    o.iterations = iterations;
+    o.solver = core::ImplicitSolver::Cholesky;
+    auto trainer = core::make_trainer(
+        test::build(t, feedback == core::Feedback::Explicit ? core::DuplicatePolicy::Average
+                                                            : core::DuplicatePolicy::Sum),
+        o);
+    for (int it = 0; it < iterations; ++it) trainer->step(test::never_stop);
+    core::FactorModel m = trainer->take_model();
+    core::prepare_for_serving(m);
+    return m;
+}
+
+}  // namespace
+
+TEST(FoldIn, ReproducesATrainedUserOnceConverged) {
+    const test::Triplets t = communities();
+    for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
+        core::FactorModel m = train(t, feedback, 60);
+        for (int64_t user : {3, 77}) {
+            std::vector<int64_t> items;
+            std::vector<float> values;
+            for (size_t j = 0; j < t.users.size(); ++j)
+                if (t.users[j] == user) {
+                    items.push_back(t.items[j]);
+                    values.push_back(t.values[j]);
+                }
+            float bias;
+            Eigen::VectorXf x;
+            ASSERT_TRUE(core::fold_in(m, items.data(), values.data(), items.size(), {}, bias, x));
+            const int32_t u = m.user_index(user);
+            EXPECT_LT((x.transpose() - m.user_factors.row(u)).cwiseAbs().maxCoeff(), 2e-3)
+                << "user " << user;
+            EXPECT_NEAR(bias, m.user_bias[u], 2e-3);
+        }
+    }
+}
+
+TEST(FoldIn, AVisitorGetsTheirCommunity) {
+    for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
+        core::FactorModel m = train(communities(), feedback, 15);
+        const int64_t liked[] = {31, 35, 40};
+        const float values[] = {5, 5, 5};
+        float bias;
+        Eigen::VectorXf x;
+        ASSERT_TRUE(core::fold_in(m, liked, values, 3, {}, bias, x));
+        const auto excluded = core::known_items(m, liked, 3);
+        const auto top = core::recommend_vector(m, x.data(), bias, 10, excluded);
+        ASSERT_EQ(top.size(), 10u);
+        for (const auto &s : top) {
+            EXPECT_GE(m.item_ids[s.index], 30);
+            EXPECT_TRUE(std::find(std::begin(liked), std::end(liked), m.item_ids[s.index]) ==
+                        std::end(liked));
+        }
+    }
+}
+
+TEST(FoldIn, UnknownItemsOnlyGiveNothing) {
+    core::FactorModel m = train(communities(), core::Feedback::Implicit, 2);
+    const int64_t items[] = {1000, 2000};
+    const float values[] = {1, 1};
+    float bias;
+    Eigen::VectorXf x;
+    EXPECT_FALSE(core::fold_in(m, items, values, 2, {}, bias, x));
+}
+
+TEST(Include, RestrictsAndStillFillsK) {
+    core::FactorModel m = train(communities(), core::Feedback::Implicit, 10);
+    // User 3 likes items 0..29; offer only items 40..49 plus 2 excluded ones.
+    std::vector<int64_t> ids;
+    for (int64_t i = 40; i < 50; ++i) ids.push_back(i);
+    const std::vector<int32_t> include = core::known_items(m, ids.data(), ids.size());
+    const int64_t drop[] = {41, 42};
+    const std::vector<int32_t> excluded = core::known_items(m, drop, 2);
+    const auto top = core::recommend(m, m.user_index(3), 8, excluded, true, &include);
+    ASSERT_EQ(top.size(), 8u);  // 10 included, 2 excluded: exactly 8 eligible
+    for (const auto &s : top) {
+        const int64_t item = m.item_ids[s.index];
+        EXPECT_TRUE(item >= 40 && item < 50 && item != 41 && item != 42) << item;
+    }
+    for (size_t j = 1; j < top.size(); ++j) EXPECT_GE(top[j - 1].score, top[j].score);
+    const auto pop = core::popular(m, 20, excluded, &include);
+    EXPECT_EQ(pop.size(), 8u);
+}
