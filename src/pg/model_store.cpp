@@ -26,47 +26,84 @@ Datum text_datum(const char *s) {
     return PointerGetDatum(cstring_to_text(s));
 }
 
-void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items) {
-    const int f = model.factors();
+// The rows of one side of a model, as plain arrays.
+struct SideRows {
+    const int64_t *ids;
+    const float *bias;
+    const float *factors;         // n x f, row-major
+    const int32_t *interactions;  // items only, else NULL
+    int64 n;
+    int f;
+};
+
+// Writes factor rows in batches; `upsert` replaces rows that exist already.
+void write_side(const char *schema, const char *name, const SideRows &side, bool upsert) {
+    const bool items = side.interactions != nullptr;
     const char *sql =
         items ? psprintf(
                     "INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, interactions) "
                     "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6[i] "
-                    "FROM pg_catalog.generate_subscripts($2, 1) AS i",
-                    schema)
+                    "FROM pg_catalog.generate_subscripts($2, 1) AS i%s",
+                    schema,
+                    upsert ? " ON CONFLICT (model, id) DO UPDATE SET bias = EXCLUDED.bias, "
+                             "factors = EXCLUDED.factors, interactions = EXCLUDED.interactions"
+                           : "")
               : psprintf(
                     "INSERT INTO %s.cfrec_user_factors (model, id, bias, factors) "
                     "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5] "
-                    "FROM pg_catalog.generate_subscripts($2, 1) AS i",
-                    schema);
+                    "FROM pg_catalog.generate_subscripts($2, 1) AS i%s",
+                    schema,
+                    upsert ? " ON CONFLICT (model, id) DO UPDATE SET bias = EXCLUDED.bias, "
+                             "factors = EXCLUDED.factors"
+                           : "");
     Oid types[6] = {TEXTOID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID};
     SPIPlanPtr plan = SPI_prepare(sql, items ? 6 : 5, types);
     if (plan == nullptr)
         elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-
-    const std::vector<int64_t> &ids = items ? model.item_ids : model.user_ids;
-    const float *bias = items ? model.item_bias.data() : model.user_bias.data();
-    const float *factors = items ? model.item_factors.data() : model.user_factors.data();
-    const int64 n = static_cast<int64>(ids.size());
-    for (int64 begin = 0; begin < n; begin += kWriteRows) {
-        const int rows = static_cast<int>(Min(n - begin, static_cast<int64>(kWriteRows)));
+    const int f = side.f;
+    for (int64 begin = 0; begin < side.n; begin += kWriteRows) {
+        const int rows = static_cast<int>(Min(side.n - begin, static_cast<int64>(kWriteRows)));
         Datum values[6];
         values[0] = text_datum(name);
-        values[1] = PointerGetDatum(flat_array(INT8OID, 8, ids.data() + begin, rows));
-        values[2] = PointerGetDatum(flat_array(FLOAT4OID, 4, bias + begin, rows));
-        values[3] = PointerGetDatum(flat_array(FLOAT4OID, 4, factors + begin * f, rows * f));
+        values[1] = PointerGetDatum(flat_array(INT8OID, 8, side.ids + begin, rows));
+        values[2] = PointerGetDatum(flat_array(FLOAT4OID, 4, side.bias + begin, rows));
+        values[3] = PointerGetDatum(flat_array(FLOAT4OID, 4, side.factors + begin * f, rows * f));
         values[4] = Int32GetDatum(f);
         if (items)
-            values[5] =
-                PointerGetDatum(flat_array(INT4OID, 4, model.item_counts.data() + begin, rows));
+            values[5] = PointerGetDatum(flat_array(INT4OID, 4, side.interactions + begin, rows));
         int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
         if (rc != SPI_OK_INSERT)
-            elog(ERROR, "cfrec: inserting factors failed: %s", SPI_result_code_string(rc));
+            elog(ERROR, "cfrec: writing factors failed: %s", SPI_result_code_string(rc));
         for (int j = 0; j < (items ? 6 : 5); ++j)
             if (j != 4) pfree(DatumGetPointer(values[j]));
         CHECK_FOR_INTERRUPTS();
     }
     SPI_freeplan(plan);
+}
+
+void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items) {
+    const SideRows side = items ? SideRows{model.item_ids.data(),
+                                           model.item_bias.data(),
+                                           model.item_factors.data(),
+                                           model.item_counts.data(),
+                                           static_cast<int64>(model.item_ids.size()),
+                                           model.factors()}
+                                : SideRows{model.user_ids.data(),
+                                           model.user_bias.data(),
+                                           model.user_factors.data(),
+                                           nullptr,
+                                           static_cast<int64>(model.user_ids.size()),
+                                           model.factors()};
+    write_side(schema, name, side, false);
+}
+
+int64 next_version(const char *schema) {
+    char *sequence = psprintf("%s.cfrec_model_version_seq", schema);
+    run(psprintf("SELECT pg_catalog.nextval(%s::pg_catalog.regclass)",
+                 quote_literal_cstr(sequence)),
+        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
+    bool isnull;
+    return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 const char *nullable_text(HeapTuple row, TupleDesc desc, int column) {
@@ -77,18 +114,8 @@ const char *nullable_text(HeapTuple row, TupleDesc desc, int column) {
 
 void store_model(const char *schema, ModelRecord &r, const core::FactorModel &model,
                  instr_time started) {
-    Oid lock_types[2] = {INT4OID, TEXTOID};
-    Datum lock_values[2] = {Int32GetDatum(kLockSpace), text_datum(r.name)};
-    run("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))", 2, lock_types,
-        lock_values, nullptr, SPI_OK_SELECT);
-
-    char *sequence = psprintf("%s.cfrec_model_version_seq", schema);
-    run(psprintf("SELECT pg_catalog.nextval(%s::pg_catalog.regclass)",
-                 quote_literal_cstr(sequence)),
-        0, nullptr, nullptr, nullptr, SPI_OK_SELECT);
-    bool isnull;
-    r.version =
-        DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    lock_model(r.name);
+    r.version = next_version(schema);
 
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {text_datum(r.name)};
@@ -276,6 +303,45 @@ const char *source_relation(const ModelRecord &r, Oid *relation_out) {
     if (relation_out) *relation_out = relation;
     return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)),
                                       get_rel_name(relation));
+}
+
+void lock_model(const char *name) {
+    Oid types[2] = {INT4OID, TEXTOID};
+    Datum values[2] = {Int32GetDatum(kLockSpace), text_datum(name)};
+    run("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))", 2, types, values,
+        nullptr, SPI_OK_SELECT);
+}
+
+int64 store_refreshed_users(const char *schema, const char *name,
+                            const core::RefreshedUsers &refreshed, const int64 *requested,
+                            int n_requested) {
+    lock_model(name);
+    const int f = static_cast<int>(refreshed.factors.cols());
+    write_side(schema, name,
+               SideRows{refreshed.users.data(), refreshed.bias.data(), refreshed.factors.data(),
+                        nullptr, static_cast<int64>(refreshed.users.size()), f},
+               true);
+    // Users asked for (all of them, when none were named) who have no usable
+    // rows any more leave the model.
+    Oid types[3] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID};
+    Datum values[3] = {
+        text_datum(name),
+        PointerGetDatum(flat_array(INT8OID, 8, refreshed.users.data(),
+                                   static_cast<int>(refreshed.users.size()))),
+        requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested)) : 0};
+    const char nulls[4] = {' ', ' ', requested ? ' ' : 'n', '\0'};
+    run(psprintf("DELETE FROM %s.cfrec_user_factors WHERE model = $1 AND id <> ALL ($2) "
+                 "AND ($3 IS NULL OR id = ANY ($3))",
+                 schema),
+        3, types, values, nulls, SPI_OK_DELETE);
+    const int64 removed = static_cast<int64>(SPI_processed);
+    Oid update_types[2] = {TEXTOID, INT8OID};
+    Datum update_values[2] = {text_datum(name), Int64GetDatum(next_version(schema))};
+    run(psprintf("UPDATE %s.cfrec_model SET version = $2, users = (SELECT pg_catalog.count(*) "
+                 "FROM %s.cfrec_user_factors f WHERE f.model = $1) WHERE name = $1",
+                 schema, schema),
+        2, update_types, update_values, nullptr, SPI_OK_UPDATE);
+    return removed;
 }
 
 }  // namespace cfrec::pg

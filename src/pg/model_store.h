@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/factor_model.h"
+#include "core/refresh.h"
 #include "pg/postgres_headers.h"
 
 namespace cfrec::pg {
@@ -61,5 +62,16 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items);
 // parsed as a name, never pasted into SQL: whoever may write cfrec's tables
 // must not be able to make a caller of cfrec_recommend run SQL of their choosing.
 const char *source_relation(const ModelRecord &record, Oid *relation = nullptr);
+
+// Serialises changes to one model name until the end of the transaction.
+void lock_model(const char *name);
+
+// Writes refreshed users over their old factor rows (new users are added),
+// removes requested users (every user, when `requested` is NULL) who are
+// not among the refreshed ones, and gives the model a new version so serving
+// caches reload. Returns the number of users removed.
+int64 store_refreshed_users(const char *schema, const char *name,
+                            const core::RefreshedUsers &refreshed, const int64 *requested,
+                            int n_requested);
 
 }  // namespace cfrec::pg

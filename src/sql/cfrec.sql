@@ -159,6 +159,15 @@ RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
 AS 'MODULE_PATHNAME', 'cfrec_recommend_all'
 LANGUAGE C VOLATILE;
 
+-- Recomputes the factors of the given users (every user of the source when
+-- NULL) from their rows in the source now, item factors fixed: the exact
+-- least-squares step ALS makes. New users join the model; users left with no
+-- usable rows leave it. Returns the number of users refreshed.
+CREATE FUNCTION @extschema@.cfrec_refresh_users(model text, user_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'cfrec_refresh_users'
+LANGUAGE C VOLATILE;
+
 -- This backend's serving cache (bounded by cfrec.cache_size).
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
 RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz)

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/refresh.h"
 #include "core/serving.h"
 #include "core/trainer.h"
 #include "test_data.h"
@@ -109,4 +110,29 @@ TEST(Include, RestrictsAndStillFillsK) {
     for (size_t j = 1; j < top.size(); ++j) EXPECT_GE(top[j - 1].score, top[j].score);
     const auto pop = core::popular(m, 20, excluded, &include);
     EXPECT_EQ(pop.size(), 8u);
+}
+
+TEST(Refresh, ReproducesTrainedUsersAndAddsNewOnes) {
+    test::Triplets t = communities();
+    core::FactorModel m = train(t, core::Feedback::Implicit, 60);
+    core::UserRefresher refresher(m);
+    refresher.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
+    const int64_t new_user[] = {500, 500, 500};
+    const int64_t liked[] = {31, 35, 40};
+    const float values[] = {5, 5, 5};
+    refresher.add(new_user, liked, values, 3);
+    const int64_t unknown_item_user[] = {600};
+    const int64_t unknown_item[] = {9999};
+    refresher.add(unknown_item_user, unknown_item, values, 1);  // no known item: not refreshed
+    core::RefreshedUsers r = refresher.solve({}, 2, test::never_stop);
+    ASSERT_EQ(r.users.size(), 101u);
+    EXPECT_TRUE(std::is_sorted(r.users.begin(), r.users.end()));
+    EXPECT_EQ(r.users.back(), 500);
+    for (size_t j = 0; j + 1 < r.users.size(); ++j) {
+        const int32_t u = m.user_index(r.users[j]);
+        EXPECT_LT((r.factors.row(j) - m.user_factors.row(u)).cwiseAbs().maxCoeff(), 2e-3);
+    }
+    const auto top = core::recommend_vector(m, r.factors.row(100).data(), 0.0f, 5,
+                                            core::known_items(m, liked, 3));
+    for (const auto &s : top) EXPECT_GE(m.item_ids[s.index], 30);
 }

@@ -1,0 +1,93 @@
+#include "core/refresh.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/row_solve.h"
+
+namespace cfrec::core {
+
+void UserRefresher::add(const int64_t *users, const int64_t *items, const float *values, size_t n) {
+    for (size_t r = 0; r < n; ++r) {
+        const int32_t item = items_.find(items[r]);
+        if (item < 0) continue;
+        rows_.push_back(users_.index_of(users[r]));
+        columns_.push_back(item);
+        values_.push_back(values[r]);
+    }
+}
+
+RefreshedUsers UserRefresher::solve(const FoldInOptions &o, int threads, const StopCheck &stop) {
+    const bool explicit_model = model_.feedback == Feedback::Explicit;
+    // Users in ascending id order, each with its rows sorted by item.
+    const std::vector<int64_t> &seen = users_.ids();
+    std::vector<int32_t> order(seen.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return seen[a] < seen[b]; });
+    std::vector<int32_t> rank(seen.size());
+    for (size_t r = 0; r < order.size(); ++r) rank[order[r]] = static_cast<int32_t>(r);
+    Csr rows;
+    rows.indptr.assign(seen.size() + 1, 0);
+    for (int32_t r : rows_) ++rows.indptr[rank[r] + 1];
+    std::partial_sum(rows.indptr.begin(), rows.indptr.end(), rows.indptr.begin());
+    rows.indices.resize(rows_.size());
+    rows.values.resize(rows_.size());
+    std::vector<int64_t> fill(rows.indptr.begin(), rows.indptr.end() - 1);
+    for (size_t j = 0; j < rows_.size(); ++j) {
+        const int64_t at = fill[rank[rows_[j]]]++;
+        rows.indices[at] = columns_[j];
+        rows.values[at] = values_[j];
+    }
+
+    RefreshedUsers out;
+    out.users.resize(seen.size());
+    for (size_t r = 0; r < order.size(); ++r) out.users[r] = seen[order[r]];
+    out.bias.assign(seen.size(), 0.0f);
+    out.factors = FactorMatrix::Zero(static_cast<Eigen::Index>(seen.size()), model_.factors());
+    Eigen::MatrixXf computed;
+    if (!explicit_model && !model_.item_gram)
+        computed = model_.item_factors.transpose() * model_.item_factors;
+    const Eigen::MatrixXf &gram = model_.item_gram ? *model_.item_gram : computed;
+    parallel_for(
+        static_cast<int64_t>(seen.size()), resolve_threads(threads), 64,
+        [&](int64_t begin, int64_t end) {
+            ExplicitRowScratch scratch;
+            std::vector<std::pair<int32_t, float>> row;
+            std::vector<int32_t> indices;
+            std::vector<float> merged;
+            Eigen::VectorXf x(model_.factors());
+            for (int64_t u = begin; u < end; ++u) {
+                row.clear();
+                for (int64_t p = rows.indptr[u]; p < rows.indptr[u + 1]; ++p)
+                    row.emplace_back(rows.indices[p], rows.values[p]);
+                std::stable_sort(row.begin(), row.end(),
+                                 [](const auto &a, const auto &b) { return a.first < b.first; });
+                indices.clear();
+                merged.clear();
+                for (size_t j = 0; j < row.size();) {
+                    size_t k = j;
+                    double sum = 0.0;
+                    while (k < row.size() && row[k].first == row[j].first) sum += row[k++].second;
+                    indices.push_back(row[j].first);
+                    merged.push_back(static_cast<float>(
+                        explicit_model ? sum / static_cast<double>(k - j) : sum));
+                    j = k;
+                }
+                const int64_t n = static_cast<int64_t>(indices.size());
+                if (explicit_model)
+                    solve_explicit_row(indices.data(), merged.data(), n, model_.item_factors,
+                                       model_.item_bias, model_.global_mean, o.regularization,
+                                       scratch, out.bias[u], x);
+                else
+                    solve_implicit_row_exact(indices.data(), merged.data(), n, model_.item_factors,
+                                             gram,
+                                             implicit_row_regularization(o.regularization, true, n),
+                                             static_cast<float>(o.alpha), x);
+                out.factors.row(u) = x.transpose();
+            }
+        },
+        stop);
+    return out;
+}
+
+}  // namespace cfrec::core
