@@ -38,8 +38,19 @@ SELECT users FROM cfrec_train('clicks', model => 'clicks', feedback => 'implicit
 INSERT INTO clicks VALUES (6000, 23), (6000, 31), (6000, 37);
 SELECT cfrec_refresh_users('clicks', ARRAY[6000]::bigint[]) AS refreshed;
 SELECT bool_and(item_id > 20) AS their_group FROM cfrec_recommend(6000, 5, model => 'clicks');
+-- Items the same way, user factors fixed: a new film that the second group
+-- rates highly joins the model among that group's films.
+INSERT INTO live SELECT u, 500, 5 FROM generate_series(31, 60) u WHERE u % 2 = 0;
+SELECT cfrec_refresh_items('live', ARRAY[500]::bigint[]) AS refreshed;
+SELECT items FROM cfrec_models WHERE model = 'live';
+SELECT interactions FROM cfrec_item_factors WHERE model = 'live' AND id = 500;
+SELECT count(*) AS n, bool_and(item_id > 20) AS its_group FROM cfrec_similar_items(500, 5, model => 'live');
+SELECT count(*) > 0 AS recommended FROM cfrec_recommend(31, 5, model => 'live') WHERE item_id = 500;
+SELECT cfrec_refresh_items('live') AS refreshed;
 RESET client_min_messages;
 -- Bad calls.
 SELECT cfrec_refresh_users('nope');
 SELECT cfrec_refresh_users(NULL);
 SELECT cfrec_refresh_users('live', ARRAY[1, NULL]::bigint[]);
+SELECT cfrec_refresh_items('live', ARRAY[1, NULL]::bigint[]);
+SELECT cfrec_refresh_items('nope');

@@ -7,20 +7,29 @@
 
 namespace cfrec::core {
 
-void UserRefresher::add(const int64_t *users, const int64_t *items, const float *values, size_t n) {
+Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_(side) {
+    for (int64_t id : side == Side::Users ? model.item_ids : model.user_ids)
+        counterparts_.index_of(id);
+}
+
+void Refresher::add(const int64_t *rows, const int64_t *counterparts, const float *values,
+                    size_t n) {
     for (size_t r = 0; r < n; ++r) {
-        const int32_t item = items_.find(items[r]);
-        if (item < 0) continue;
-        rows_.push_back(users_.index_of(users[r]));
-        columns_.push_back(item);
+        const int32_t other = counterparts_.find(counterparts[r]);
+        if (other < 0) continue;
+        rows_.push_back(rows_seen_.index_of(rows[r]));
+        columns_.push_back(other);
         values_.push_back(values[r]);
     }
 }
 
-RefreshedUsers UserRefresher::solve(const FoldInOptions &o, int threads, const StopCheck &stop) {
+Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck &stop) {
     const bool explicit_model = model_.feedback == Feedback::Explicit;
-    // Users in ascending id order, each with its rows sorted by item.
-    const std::vector<int64_t> &seen = users_.ids();
+    const bool users = side_ == Side::Users;
+    const FactorMatrix &other = users ? model_.item_factors : model_.user_factors;
+    const std::vector<float> &other_bias = users ? model_.item_bias : model_.user_bias;
+    // Rows in ascending id order, each with its pairs sorted by counterpart.
+    const std::vector<int64_t> &seen = rows_seen_.ids();
     std::vector<int32_t> order(seen.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return seen[a] < seen[b]; });
@@ -39,15 +48,16 @@ RefreshedUsers UserRefresher::solve(const FoldInOptions &o, int threads, const S
         rows.values[at] = values_[j];
     }
 
-    RefreshedUsers out;
-    out.users.resize(seen.size());
-    for (size_t r = 0; r < order.size(); ++r) out.users[r] = seen[order[r]];
+    Refreshed out;
+    out.ids.resize(seen.size());
+    for (size_t r = 0; r < order.size(); ++r) out.ids[r] = seen[order[r]];
     out.bias.assign(seen.size(), 0.0f);
+    out.interactions.assign(seen.size(), 0);
     out.factors = FactorMatrix::Zero(static_cast<Eigen::Index>(seen.size()), model_.factors());
     Eigen::MatrixXf computed;
-    if (!explicit_model && !model_.item_gram)
-        computed = model_.item_factors.transpose() * model_.item_factors;
-    const Eigen::MatrixXf &gram = model_.item_gram ? *model_.item_gram : computed;
+    const bool cached_gram = users && model_.item_gram;
+    if (!explicit_model && !cached_gram) computed = other.transpose() * other;
+    const Eigen::MatrixXf &gram = cached_gram ? *model_.item_gram : computed;
     parallel_for(
         static_cast<int64_t>(seen.size()), resolve_threads(threads), 64,
         [&](int64_t begin, int64_t end) {
@@ -74,13 +84,13 @@ RefreshedUsers UserRefresher::solve(const FoldInOptions &o, int threads, const S
                     j = k;
                 }
                 const int64_t n = static_cast<int64_t>(indices.size());
+                out.interactions[u] = static_cast<int32_t>(n);
                 if (explicit_model)
-                    solve_explicit_row(indices.data(), merged.data(), n, model_.item_factors,
-                                       model_.item_bias, model_.global_mean, o.regularization,
-                                       scratch, out.bias[u], x);
+                    solve_explicit_row(indices.data(), merged.data(), n, other, other_bias,
+                                       model_.global_mean, o.regularization, scratch, out.bias[u],
+                                       x);
                 else
-                    solve_implicit_row_exact(indices.data(), merged.data(), n, model_.item_factors,
-                                             gram,
+                    solve_implicit_row_exact(indices.data(), merged.data(), n, other, gram,
                                              implicit_row_regularization(o.regularization, true, n),
                                              static_cast<float>(o.alpha), x);
                 out.factors.row(u) = x.transpose();

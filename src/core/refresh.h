@@ -1,5 +1,6 @@
-// Recomputing users' factors from their current rows, item factors fixed
-// (cfrec_refresh_users): the step ALS makes for every user, for many users.
+// Recomputing users' (or items') factors from their current rows with the
+// other side fixed (cfrec_refresh_users, cfrec_refresh_items): the step ALS
+// makes for every row of that side.
 #pragma once
 
 #include <cstdint>
@@ -13,27 +14,31 @@
 
 namespace cfrec::core {
 
-struct RefreshedUsers {
-    std::vector<int64_t> users;  // ascending; only users with at least one known item
+enum class Side { Users, Items };
+
+struct Refreshed {
+    std::vector<int64_t> ids;  // ascending; only rows with at least one known counterpart
     std::vector<float> bias;
     FactorMatrix factors;
+    std::vector<int32_t> interactions;  // distinct counterparts per row
 };
 
-// Collects (user, item, value) rows in batches, then solves every user.
-// Rows for items the model does not know are ignored; repeated (user, item)
-// rows are averaged (explicit models) or summed (implicit), as in training.
-class UserRefresher {
+// Collects (row, counterpart, value) triples in batches — (user, item) when
+// refreshing users, (item, user) when refreshing items — then solves every
+// row against the model's fixed other side. Counterparts the model does not
+// know are ignored; repeated pairs are averaged (explicit models) or summed
+// (implicit), as in training.
+class Refresher {
   public:
-    explicit UserRefresher(const FactorModel &model) : model_(model) {
-        for (int64_t id : model.item_ids) items_.index_of(id);
-    }
-    void add(const int64_t *users, const int64_t *items, const float *values, size_t n);
-    RefreshedUsers solve(const FoldInOptions &options, int threads, const StopCheck &stop);
+    Refresher(const FactorModel &model, Side side);
+    void add(const int64_t *rows, const int64_t *counterparts, const float *values, size_t n);
+    Refreshed solve(const FoldInOptions &options, int threads, const StopCheck &stop);
 
   private:
     const FactorModel &model_;
-    IdMap items_;  // model item ids, in model order
-    IdMap users_;  // users in first-seen order
+    Side side_;
+    IdMap counterparts_;  // the fixed side's ids, in model order
+    IdMap rows_seen_;     // rows in first-seen order
     std::vector<int32_t> rows_, columns_;
     std::vector<float> values_;
 };

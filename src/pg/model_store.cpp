@@ -312,34 +312,36 @@ void lock_model(const char *name) {
         nullptr, SPI_OK_SELECT);
 }
 
-int64 store_refreshed_users(const char *schema, const char *name,
-                            const core::RefreshedUsers &refreshed, const int64 *requested,
-                            int n_requested) {
+int64 store_refreshed(const char *schema, const char *name, core::Side side,
+                      const core::Refreshed &refreshed, const int64 *requested, int n_requested) {
     lock_model(name);
+    const bool items = side == core::Side::Items;
+    const char *table = items ? "cfrec_item_factors" : "cfrec_user_factors";
     const int f = static_cast<int>(refreshed.factors.cols());
     write_side(schema, name,
-               SideRows{refreshed.users.data(), refreshed.bias.data(), refreshed.factors.data(),
-                        nullptr, static_cast<int64>(refreshed.users.size()), f},
+               SideRows{refreshed.ids.data(), refreshed.bias.data(), refreshed.factors.data(),
+                        items ? refreshed.interactions.data() : nullptr,
+                        static_cast<int64>(refreshed.ids.size()), f},
                true);
-    // Users asked for (all of them, when none were named) who have no usable
-    // rows any more leave the model.
+    // Rows asked for (all of them, when none were named) that have no usable
+    // pairs any more leave the model.
     Oid types[3] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID};
     Datum values[3] = {
         text_datum(name),
-        PointerGetDatum(flat_array(INT8OID, 8, refreshed.users.data(),
-                                   static_cast<int>(refreshed.users.size()))),
+        PointerGetDatum(
+            flat_array(INT8OID, 8, refreshed.ids.data(), static_cast<int>(refreshed.ids.size()))),
         requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested)) : 0};
     const char nulls[4] = {' ', ' ', requested ? ' ' : 'n', '\0'};
-    run(psprintf("DELETE FROM %s.cfrec_user_factors WHERE model = $1 AND id <> ALL ($2) "
+    run(psprintf("DELETE FROM %s.%s WHERE model = $1 AND id <> ALL ($2) "
                  "AND ($3 IS NULL OR id = ANY ($3))",
-                 schema),
+                 schema, table),
         3, types, values, nulls, SPI_OK_DELETE);
     const int64 removed = static_cast<int64>(SPI_processed);
     Oid update_types[2] = {TEXTOID, INT8OID};
     Datum update_values[2] = {text_datum(name), Int64GetDatum(next_version(schema))};
-    run(psprintf("UPDATE %s.cfrec_model SET version = $2, users = (SELECT pg_catalog.count(*) "
-                 "FROM %s.cfrec_user_factors f WHERE f.model = $1) WHERE name = $1",
-                 schema, schema),
+    run(psprintf("UPDATE %s.cfrec_model SET version = $2, %s = (SELECT pg_catalog.count(*) "
+                 "FROM %s.%s f WHERE f.model = $1) WHERE name = $1",
+                 schema, items ? "items" : "users", schema, table),
         2, update_types, update_values, nullptr, SPI_OK_UPDATE);
     return removed;
 }

@@ -66,12 +66,11 @@ const char *source_relation(const ModelRecord &record, Oid *relation = nullptr);
 // Serialises changes to one model name until the end of the transaction.
 void lock_model(const char *name);
 
-// Writes refreshed users over their old factor rows (new users are added),
-// removes requested users (every user, when `requested` is NULL) who are
-// not among the refreshed ones, and gives the model a new version so serving
-// caches reload. Returns the number of users removed.
-int64 store_refreshed_users(const char *schema, const char *name,
-                            const core::RefreshedUsers &refreshed, const int64 *requested,
-                            int n_requested);
+// Writes refreshed users or items over their old factor rows (new ones are
+// added), removes requested ones (every one, when `requested` is NULL) that
+// were not refreshed, and gives the model a new version so serving caches
+// reload. Returns the number removed.
+int64 store_refreshed(const char *schema, const char *name, core::Side side,
+                      const core::Refreshed &refreshed, const int64 *requested, int n_requested);
 
 }  // namespace cfrec::pg

@@ -168,6 +168,12 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'cfrec_refresh_users'
 LANGUAGE C VOLATILE;
 
+-- The same for items, user factors fixed.
+CREATE FUNCTION @extschema@.cfrec_refresh_items(model text, item_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'cfrec_refresh_items'
+LANGUAGE C VOLATILE;
+
 -- This backend's serving cache (bounded by cfrec.cache_size).
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
 RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz)

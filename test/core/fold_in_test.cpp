@@ -115,7 +115,7 @@ TEST(Include, RestrictsAndStillFillsK) {
 TEST(Refresh, ReproducesTrainedUsersAndAddsNewOnes) {
     test::Triplets t = communities();
     core::FactorModel m = train(t, core::Feedback::Implicit, 60);
-    core::UserRefresher refresher(m);
+    core::Refresher refresher(m, core::Side::Users);
     refresher.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
     const int64_t new_user[] = {500, 500, 500};
     const int64_t liked[] = {31, 35, 40};
@@ -124,15 +124,33 @@ TEST(Refresh, ReproducesTrainedUsersAndAddsNewOnes) {
     const int64_t unknown_item_user[] = {600};
     const int64_t unknown_item[] = {9999};
     refresher.add(unknown_item_user, unknown_item, values, 1);  // no known item: not refreshed
-    core::RefreshedUsers r = refresher.solve({}, 2, test::never_stop);
-    ASSERT_EQ(r.users.size(), 101u);
-    EXPECT_TRUE(std::is_sorted(r.users.begin(), r.users.end()));
-    EXPECT_EQ(r.users.back(), 500);
-    for (size_t j = 0; j + 1 < r.users.size(); ++j) {
-        const int32_t u = m.user_index(r.users[j]);
+    core::Refreshed r = refresher.solve({}, 2, test::never_stop);
+    ASSERT_EQ(r.ids.size(), 101u);
+    EXPECT_TRUE(std::is_sorted(r.ids.begin(), r.ids.end()));
+    EXPECT_EQ(r.ids.back(), 500);
+    for (size_t j = 0; j + 1 < r.ids.size(); ++j) {
+        const int32_t u = m.user_index(r.ids[j]);
         EXPECT_LT((r.factors.row(j) - m.user_factors.row(u)).cwiseAbs().maxCoeff(), 2e-3);
     }
     const auto top = core::recommend_vector(m, r.factors.row(100).data(), 0.0f, 5,
                                             core::known_items(m, liked, 3));
     for (const auto &s : top) EXPECT_GE(m.item_ids[s.index], 30);
+}
+
+TEST(Refresh, ItemsReproduceTheLastHalfStepExactly) {
+    // Training ends with the item half-step, so refreshing every item from the
+    // training rows must give back the trained item factors.
+    test::Triplets t = communities();
+    for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
+        core::FactorModel m = train(t, feedback, 4);
+        core::Refresher refresher(m, core::Side::Items);
+        refresher.add(t.items.data(), t.users.data(), t.values.data(), t.items.size());
+        core::Refreshed r = refresher.solve({}, 2, test::never_stop);
+        ASSERT_EQ(r.ids, m.item_ids);
+        EXPECT_LT((r.factors - m.item_factors).cwiseAbs().maxCoeff(), 1e-4);
+        for (size_t i = 0; i < r.ids.size(); ++i) {
+            EXPECT_NEAR(r.bias[i], m.item_bias[i], 1e-4);
+            EXPECT_EQ(r.interactions[i], m.item_counts[i]);
+        }
+    }
 }

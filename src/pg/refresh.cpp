@@ -1,0 +1,85 @@
+// SQL entry points cfrec_refresh_users and cfrec_refresh_items: recompute
+// one side's factors from the current rows in the source, the other side
+// fixed; new users (items) join the model.
+#include "core/refresh.h"
+#include "pg/arguments.h"
+#include "pg/context_owned.h"
+#include "pg/core_call.h"
+#include "pg/model_cache.h"
+#include "pg/model_store.h"
+#include "pg/settings.h"
+#include "pg/training_source.h"
+
+namespace cfrec::pg {
+
+namespace {
+
+Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
+    const bool items = side == core::Side::Items;
+    const char *name = model_argument(fcinfo, 0);
+    const char *ids_name = items ? "item_ids" : "user_ids";
+    int n_requested = 0;
+    const int64 *requested = bigint_array_argument(fcinfo, 1, ids_name, &n_requested);
+    const char *schema = extension_schema(fcinfo);
+    MemoryContext call_context = CurrentMemoryContext;
+
+    SPI_connect();
+    lock_model(name);  // first, so the model read below is the newest committed one
+    ModelRecord record = find_model(schema, name);
+    auto *pin = pin_model(schema, record);
+    auto *refresher = ContextOwned<core::Refresher>::create(call_context);
+    call_core([&] { refresher->object = new core::Refresher(**pin->object, side); });
+
+    // Rows come out as (refreshed side, fixed side[, value]).
+    const char *row = quote_identifier(items ? record.item_column : record.user_column);
+    const char *other = quote_identifier(items ? record.user_column : record.item_column);
+    const char *sql =
+        psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8%s FROM %s%s", row, other,
+                 record.rating_column
+                     ? psprintf(", %s::pg_catalog.float8", quote_identifier(record.rating_column))
+                     : "",
+                 source_relation(record), requested ? psprintf(" WHERE %s = ANY ($1)", row) : "");
+    Oid types[1] = {INT8ARRAYOID};
+    Datum args[1] = {requested ? PG_GETARG_DATUM(1) : 0};
+    stream_rows(
+        sql, nullptr, requested ? 1 : 0, types, args, record.rating_column != nullptr,
+        [](void *context, const int64 *rows, const int64 *others, const float *values, size_t n) {
+            auto *slot = static_cast<ContextOwned<core::Refresher> *>(context);
+            call_core([&] { (*slot)->add(rows, others, values, n); });
+        },
+        refresher);
+
+    auto *refreshed = ContextOwned<core::Refreshed>::create(call_context);
+    call_core([&] {
+        core::FoldInOptions options;
+        options.regularization = record.regularization;
+        if (strcmp(record.feedback, "implicit") == 0) options.alpha = record.alpha;
+        refreshed->object =
+            new core::Refreshed((*refresher)->solve(options, cfrec_threads, core_stop_check()));
+        refresher->reset();
+    });
+    const int64 count = static_cast<int64>((*refreshed)->ids.size());
+    const int64 removed = store_refreshed(schema, name, side, **refreshed, requested, n_requested);
+    if (removed > 0)
+        ereport(NOTICE, (errmsg("cfrec: removed %lld %s without usable rows from model \"%s\"",
+                                static_cast<long long>(removed), items ? "items" : "users", name)));
+    SPI_finish();
+    PG_RETURN_INT64(count);
+}
+
+}  // namespace
+
+}  // namespace cfrec::pg
+
+extern "C" {
+PG_FUNCTION_INFO_V1(cfrec_refresh_users);
+PG_FUNCTION_INFO_V1(cfrec_refresh_items);
+}
+
+extern "C" Datum cfrec_refresh_users(PG_FUNCTION_ARGS) {
+    return cfrec::pg::refresh(fcinfo, cfrec::core::Side::Users);
+}
+
+extern "C" Datum cfrec_refresh_items(PG_FUNCTION_ARGS) {
+    return cfrec::pg::refresh(fcinfo, cfrec::core::Side::Items);
+}
