@@ -122,6 +122,23 @@ Interactions InteractionBuilder::finish() {
     return out;
 }
 
+void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy policy,
+                   std::vector<int32_t> &indices, std::vector<float> &values) {
+    std::stable_sort(row.begin(), row.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    indices.clear();
+    values.clear();
+    for (size_t j = 0; j < row.size();) {
+        size_t end = j;
+        double sum = 0.0;
+        while (end < row.size() && row[end].first == row[j].first) sum += row[end++].second;
+        indices.push_back(row[j].first);
+        values.push_back(static_cast<float>(
+            policy == DuplicatePolicy::Average ? sum / static_cast<double>(end - j) : sum));
+        j = end;
+    }
+}
+
 Csr transpose(const Csr &m, int32_t columns) {
     Csr t;
     t.indptr.assign(columns + 1, 0);

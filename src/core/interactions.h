@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "core/id_map.h"
@@ -63,6 +64,11 @@ class InteractionBuilder {
     std::vector<Block> blocks_;
     size_t rows_ = 0;
 };
+
+// One row's (index, value) pairs sorted by index with repeats merged by
+// `policy`, as training merges duplicate rows: into indices and values.
+void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy policy,
+                   std::vector<int32_t> &indices, std::vector<float> &values);
 
 // The transpose of a CSR matrix with `columns` columns.
 Csr transpose(const Csr &m, int32_t columns);

@@ -70,19 +70,8 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
                 row.clear();
                 for (int64_t p = rows.indptr[u]; p < rows.indptr[u + 1]; ++p)
                     row.emplace_back(rows.indices[p], rows.values[p]);
-                std::stable_sort(row.begin(), row.end(),
-                                 [](const auto &a, const auto &b) { return a.first < b.first; });
-                indices.clear();
-                merged.clear();
-                for (size_t j = 0; j < row.size();) {
-                    size_t k = j;
-                    double sum = 0.0;
-                    while (k < row.size() && row[k].first == row[j].first) sum += row[k++].second;
-                    indices.push_back(row[j].first);
-                    merged.push_back(static_cast<float>(
-                        explicit_model ? sum / static_cast<double>(k - j) : sum));
-                    j = k;
-                }
+                merge_repeats(row, explicit_model ? DuplicatePolicy::Average : DuplicatePolicy::Sum,
+                              indices, merged);
                 const int64_t n = static_cast<int64_t>(indices.size());
                 out.interactions[u] = static_cast<int32_t>(n);
                 if (explicit_model)

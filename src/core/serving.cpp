@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/half_scorer.h"
+#include "core/interactions.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -156,19 +157,11 @@ bool fold_in(const FactorModel &m, const int64_t *items, const float *values, si
         if (i >= 0) known.emplace_back(i, values[j]);
     }
     if (known.empty()) return false;
-    std::stable_sort(known.begin(), known.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
     std::vector<int32_t> indices;
-    std::vector<float> merged;
-    for (size_t j = 0; j < known.size();) {  // repeats: as training merges duplicates
-        size_t end = j;
-        double sum = 0.0;
-        while (end < known.size() && known[end].first == known[j].first) sum += known[end++].second;
-        indices.push_back(known[j].first);
-        merged.push_back(static_cast<float>(
-            m.feedback == Feedback::Explicit ? sum / static_cast<double>(end - j) : sum));
-        j = end;
-    }
+    std::vector<float> merged;  // repeats merged as training merges them
+    merge_repeats(
+        known, m.feedback == Feedback::Explicit ? DuplicatePolicy::Average : DuplicatePolicy::Sum,
+        indices, merged);
     const int64_t count = static_cast<int64_t>(indices.size());
     x.resize(m.factors());
     if (m.feedback == Feedback::Explicit) {
