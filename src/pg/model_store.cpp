@@ -131,10 +131,11 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);
     r.train_seconds = INSTR_TIME_GET_DOUBLE(elapsed);
-    Oid types[21] = {TEXTOID,   TEXTOID, TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,
-                     INT4OID,   INT4OID, FLOAT8OID, FLOAT8OID, INT8OID,   FLOAT8OID, FLOAT4OID,
-                     FLOAT4OID, INT8OID, INT8OID,   INT8OID,   FLOAT8OID, FLOAT8OID, INT8OID};
-    Datum v[21] = {text_datum(r.name),
+    Oid types[23] = {TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,
+                     TEXTOID,   INT4OID,   INT4OID,   FLOAT8OID, FLOAT8OID, INT8OID,
+                     FLOAT8OID, FLOAT4OID, FLOAT4OID, INT8OID,   INT8OID,   INT8OID,
+                     FLOAT8OID, FLOAT8OID, INT8OID,   TEXTOID,   TEXTOID};
+    Datum v[23] = {text_datum(r.name),
                    text_datum(r.feedback),
                    text_datum(r.algorithm),
                    text_datum(r.source),
@@ -154,31 +155,37 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
                    Int64GetDatum(r.interactions),
                    Float8GetDatum(r.loss),
                    Float8GetDatum(r.train_seconds),
-                   Int64GetDatum(r.version)};
+                   Int64GetDatum(r.version),
+                   r.watermark_column ? text_datum(r.watermark_column) : 0,
+                   r.watermark ? text_datum(r.watermark) : 0};
     const bool explicit_model = strcmp(r.feedback, "explicit") == 0;
-    char nulls[22] = "                     ";
+    char nulls[24] = "                       ";
     if (!r.rating_column) nulls[6] = 'n';
     if (std::isnan(r.alpha)) nulls[10] = 'n';
     if (!explicit_model) nulls[13] = nulls[14] = 'n';
+    if (!r.watermark_column) nulls[21] = 'n';
+    if (!r.watermark) nulls[22] = 'n';
     run(psprintf(
             "INSERT INTO %s.cfrec_model AS m (name, feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
-            "train_seconds, version, trained_at, trained_by) "
+            "train_seconds, version, watermark_column, watermark, trained_at, trained_by) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, pg_catalog.clock_timestamp(), CURRENT_USER) "
+            "$18, $19, $20, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER) "
             "ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
-            "train_seconds, version, trained_at, trained_by) = (EXCLUDED.feedback, "
+            "train_seconds, version, watermark_column, watermark, trained_at, trained_by, "
+            "updated_at, updates, last_update_users, last_update_items) = (EXCLUDED.feedback, "
             "EXCLUDED.algorithm, EXCLUDED.source, EXCLUDED.user_column, EXCLUDED.item_column, "
             "EXCLUDED.rating_column, EXCLUDED.factors, EXCLUDED.iterations, "
             "EXCLUDED.regularization, EXCLUDED.alpha, EXCLUDED.seed, EXCLUDED.global_mean, "
             "EXCLUDED.rating_min, EXCLUDED.rating_max, EXCLUDED.users, EXCLUDED.items, "
             "EXCLUDED.interactions, EXCLUDED.loss, EXCLUDED.train_seconds, EXCLUDED.version, "
-            "EXCLUDED.trained_at, EXCLUDED.trained_by)",
+            "EXCLUDED.watermark_column, EXCLUDED.watermark, EXCLUDED.trained_at, "
+            "EXCLUDED.trained_by, NULL, 0, NULL, NULL)",
             schema),
-        21, types, v, nulls, SPI_OK_INSERT);
+        23, types, v, nulls, SPI_OK_INSERT);
 }
 
 ModelRecord find_model(const char *schema, const char *name) {
@@ -187,8 +194,8 @@ ModelRecord find_model(const char *schema, const char *name) {
     const char *sql = psprintf(
         "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
         "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
-        "items, interactions, loss, train_seconds, version, tableoid FROM %s.cfrec_model "
-        "WHERE name = $1",
+        "items, interactions, loss, train_seconds, version, tableoid, watermark_column, "
+        "watermark FROM %s.cfrec_model WHERE name = $1",
         schema);
     int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
@@ -228,6 +235,8 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.train_seconds = DatumGetFloat8(get(19, &isnull));
     r.version = DatumGetInt64(get(20, &isnull));
     r.catalog = DatumGetObjectId(get(21, &isnull));
+    r.watermark_column = SPI_getvalue(row, desc, 22);
+    r.watermark = SPI_getvalue(row, desc, 23);
     return r;
 }
 

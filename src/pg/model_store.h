@@ -30,6 +30,8 @@ struct ModelRecord {
     double loss;
     double train_seconds;
     int64 version;
+    const char *watermark_column;  // may be NULL
+    const char *watermark;         // text of the highest value seen; may be NULL
     Oid catalog;  // OID of the cfrec_model table: new when the extension is recreated
 };
 

@@ -3,6 +3,8 @@
 // fixed; new users (items) join the model.
 #include "core/refresh.h"
 #include "pg/arguments.h"
+#include "pg/arrays.h"
+#include "pg/refresh.h"
 #include "pg/context_owned.h"
 #include "pg/core_call.h"
 #include "pg/model_cache.h"
@@ -12,18 +14,12 @@
 
 namespace cfrec::pg {
 
-namespace {
-
-Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
+// Refreshes the given users or items (all in the source when `requested` is
+// NULL) of the model. Needs SPI connected; takes the model's lock.
+int64 refresh_side(const char *schema, const char *name, core::Side side, const int64 *requested,
+                   int n_requested) {
     const bool items = side == core::Side::Items;
-    const char *name = model_argument(fcinfo, 0);
-    const char *ids_name = items ? "item_ids" : "user_ids";
-    int n_requested = 0;
-    const int64 *requested = bigint_array_argument(fcinfo, 1, ids_name, &n_requested);
-    const char *schema = extension_schema(fcinfo);
     MemoryContext call_context = CurrentMemoryContext;
-
-    SPI_connect();
     lock_model(name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name);
     auto *pin = pin_model(schema, record);
@@ -40,7 +36,8 @@ Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
                      : "",
                  source_relation(record), requested ? psprintf(" WHERE %s = ANY ($1)", row) : "");
     Oid types[1] = {INT8ARRAYOID};
-    Datum args[1] = {requested ? PG_GETARG_DATUM(1) : 0};
+    Datum args[1] = {requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested))
+                               : 0};
     stream_rows(
         sql, nullptr, requested ? 1 : 0, types, args, record.rating_column != nullptr,
         [](void *context, const int64 *rows, const int64 *others, const float *values, size_t n) {
@@ -63,6 +60,20 @@ Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
     if (removed > 0)
         ereport(NOTICE, (errmsg("cfrec: removed %lld %s without usable rows from model \"%s\"",
                                 static_cast<long long>(removed), items ? "items" : "users", name)));
+    refreshed->reset();
+    return count;
+}
+
+namespace {
+
+Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
+    const char *name = model_argument(fcinfo, 0);
+    int n_requested = 0;
+    const int64 *requested = bigint_array_argument(
+        fcinfo, 1, side == core::Side::Items ? "item_ids" : "user_ids", &n_requested);
+    const char *schema = extension_schema(fcinfo);
+    SPI_connect();
+    const int64 count = refresh_side(schema, name, side, requested, n_requested);
     SPI_finish();
     PG_RETURN_INT64(count);
 }

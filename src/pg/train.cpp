@@ -26,7 +26,8 @@ enum Arg {
     kIterations,
     kRegularization,
     kAlpha,
-    kSeed
+    kSeed,
+    kWatermarkColumn
 };
 
 core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
@@ -129,6 +130,10 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     const core::TrainOptions options = options_from(fcinfo, feedback);
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
+    const char *watermark_column = PG_ARGISNULL(kWatermarkColumn)
+                                       ? nullptr
+                                       : text_to_cstring(PG_GETARG_TEXT_PP(kWatermarkColumn));
+    if (watermark_column) watermark_type(relation, watermark_column);  // checks it
     const char *schema = extension_schema(fcinfo);
 
     // C++ state lives on the heap, owned by this call's memory context, so an
@@ -143,6 +148,10 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     });
 
     SPI_connect();
+    // The watermark is taken before the rows are read: a row committed in
+    // between is trained on and refreshed again by cfrec_update, never lost.
+    const char *watermark =
+        watermark_column ? highest_value(source.relation, watermark_column) : nullptr;
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
     const double read_seconds = seconds_since(&phase);
@@ -188,6 +197,8 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     record.regularization = options.regularization;
     record.alpha = implicit ? options.alpha : std::numeric_limits<double>::quiet_NaN();
     record.seed = PG_GETARG_INT64(kSeed);
+    record.watermark_column = watermark_column;
+    record.watermark = watermark;
     record.global_mean = m.global_mean;
     record.rating_min = m.rating_min;
     record.rating_max = m.rating_max;

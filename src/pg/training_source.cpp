@@ -194,6 +194,29 @@ void run_query(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum 
 
 }  // namespace
 
+const char *watermark_type(Oid relation, const char *column) {
+    char *name = get_rel_name(relation);
+    const char *qualified =
+        quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)), name);
+    const Oid type = column_type(relation, qualified, column, "watermark_column");
+    if (!is_integer_type(type) && type != NUMERICOID && type != DATEOID && type != TIMESTAMPOID &&
+        type != TIMESTAMPTZOID)
+        ereport(ERROR,
+                (errcode(ERRCODE_DATATYPE_MISMATCH),
+                 errmsg("watermark column \"%s\" has type %s", column, format_type_be(type)),
+                 errhint("Use a column that only grows for new or changed rows: a timestamp, "
+                         "a date or a number from a sequence.")));
+    return format_type_be(type);
+}
+
+const char *highest_value(const char *relation, const char *column) {
+    const char *sql = psprintf("SELECT pg_catalog.max(%s)::pg_catalog.text FROM %s",
+                               quote_identifier(column), relation);
+    if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: reading the watermark failed");
+    return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
 SourceCounts stream_rows(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum *args,
                          bool has_value, RowBatchConsumer consume, void *context) {
     RowSink sink;

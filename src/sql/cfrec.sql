@@ -28,7 +28,14 @@ CREATE TABLE @extschema@.cfrec_model (
     train_seconds  float8 NOT NULL,
     trained_at     timestamptz NOT NULL,
     trained_by     name NOT NULL,
-    version        bigint NOT NULL
+    version        bigint NOT NULL,
+    -- cfrec_update: rows whose watermark column is above `watermark` are new
+    watermark_column  text,
+    watermark         text,
+    updated_at        timestamptz,
+    updates           bigint NOT NULL DEFAULT 0,
+    last_update_users bigint,
+    last_update_items bigint
 );
 
 CREATE TABLE @extschema@.cfrec_user_factors (
@@ -66,7 +73,9 @@ SELECT m.name AS model, m.feedback, m.algorithm, m.source,
        m.factors, m.iterations, m.regularization, m.alpha, m.seed,
        m.users, m.items, m.interactions,
        (m.users + m.items) * m.factors * 4 AS factor_bytes,
-       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version
+       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
+       m.watermark_column, m.watermark, m.updated_at, m.updates,
+       m.last_update_users, m.last_update_items
 FROM @extschema@.cfrec_model m;
 GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
 
@@ -100,7 +109,8 @@ CREATE FUNCTION @extschema@.cfrec_train(
     iterations     integer DEFAULT 15,
     regularization float8  DEFAULT 0.1,
     alpha          float8  DEFAULT 1.0,
-    seed           bigint  DEFAULT 42)
+    seed           bigint  DEFAULT 42,
+    watermark_column text  DEFAULT NULL)
 RETURNS @extschema@.cfrec_training_summary
 AS 'MODULE_PATHNAME', 'cfrec_train'
 LANGUAGE C VOLATILE;
@@ -166,6 +176,15 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION @extschema@.cfrec_refresh_users(model text, user_ids bigint[] DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'cfrec_refresh_users'
+LANGUAGE C VOLATILE;
+
+-- Brings a model trained with watermark_column up to date: the users and
+-- items with rows above the stored watermark are refreshed (users first),
+-- then the watermark moves to the highest value seen. Refreshes recompute
+-- from all current rows, so nothing is ever counted twice.
+CREATE FUNCTION @extschema@.cfrec_update(model text)
+RETURNS TABLE (refreshed_users bigint, refreshed_items bigint, watermark text)
+AS 'MODULE_PATHNAME', 'cfrec_update'
 LANGUAGE C VOLATILE;
 
 -- The same for items, user factors fixed.
