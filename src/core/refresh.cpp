@@ -1,7 +1,11 @@
 #include "core/refresh.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <string>
+
+#include "core/errors.h"
 
 #include "core/row_solve.h"
 
@@ -14,6 +18,12 @@ Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_
 
 void Refresher::add(const int64_t *rows, const int64_t *counterparts, const float *values,
                     size_t n) {
+    for (size_t r = 0; r < n; ++r)  // as in training: no NaN or infinite values
+        if (!std::isfinite(values[r]))
+            throw Error(ErrorKind::DataError,
+                        "value for " + std::to_string(rows[r]) + " and " +
+                            std::to_string(counterparts[r]) + " is not a finite number",
+                        "Filter out NaN and infinite values with a view or WHERE clause.");
     for (size_t r = 0; r < n; ++r) {
         const int32_t other = counterparts_.find(counterparts[r]);
         if (other < 0) continue;

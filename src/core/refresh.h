@@ -31,6 +31,7 @@ struct Refreshed {
 class Refresher {
   public:
     Refresher(const FactorModel &model, Side side);
+    // Throws Error(DataError) for a NaN or infinite value.
     void add(const int64_t *rows, const int64_t *counterparts, const float *values, size_t n);
     Refreshed solve(const FoldInOptions &options, int threads, const StopCheck &stop);
 

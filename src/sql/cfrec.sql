@@ -250,6 +250,38 @@ BEGIN
 END
 $$;
 
+-- A statement-level trigger that refreshes the users an INSERT touched:
+--   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
+--   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+--   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
+-- Runs as the inserting role, which needs write grants on cfrec's tables.
+CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m @extschema@.cfrec_model;
+    ids bigint[];
+BEGIN
+    IF TG_LEVEL <> 'STATEMENT' OR TG_NARGS <> 1 THEN
+        RAISE EXCEPTION 'cfrec_refresh_trigger() must be a statement-level trigger with the model name as its argument'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'CREATE TRIGGER ... AFTER INSERT ON ... REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cfrec_refresh_trigger(''model'')';
+    END IF;
+    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = TG_ARGV[0];
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist', TG_ARGV[0] USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('SELECT array_agg(DISTINCT %I::bigint) FROM new_rows WHERE %I IS NOT NULL',
+                   m.user_column, m.user_column) INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM @extschema@.cfrec_refresh_users(m.name, ids);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql VOLATILE

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/errors.h"
 #include "core/refresh.h"
 #include "core/serving.h"
 #include "core/trainer.h"
@@ -153,4 +154,12 @@ TEST(Refresh, ItemsReproduceTheLastHalfStepExactly) {
             EXPECT_EQ(r.interactions[i], m.item_counts[i]);
         }
     }
+}
+
+TEST(Refresh, NonFiniteValuesAreRejected) {
+    core::FactorModel m = train(communities(), core::Feedback::Explicit, 1);
+    core::Refresher refresher(m, core::Side::Users);
+    const int64_t user = 1, item = 2;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_THROW(refresher.add(&user, &item, &nan, 1), core::Error);
 }
