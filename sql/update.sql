@@ -35,7 +35,13 @@ FROM ratings;
 SELECT users FROM cfrec_train('timed', model => 'timed', factors => 4, iterations => 3,
                               watermark_column => 'at');
 INSERT INTO timed VALUES (8000, 23, 5, timestamptz '2030-01-01 00:00+00');
+-- The stored watermark reads back the same under another DateStyle and time zone.
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Asia/Tokyo';
+SELECT refreshed_users, refreshed_items, watermark FROM cfrec_update('timed');
 SELECT refreshed_users, refreshed_items FROM cfrec_update('timed');
+RESET DateStyle;
+RESET TimeZone;
 -- A retrain starts the record afresh.
 SELECT users FROM cfrec_train('stream', model => 'stream', factors => 4, iterations => 2,
                               watermark_column => 'seq');

@@ -133,7 +133,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     const char *watermark_column = PG_ARGISNULL(kWatermarkColumn)
                                        ? nullptr
                                        : text_to_cstring(PG_GETARG_TEXT_PP(kWatermarkColumn));
-    if (watermark_column) watermark_type(relation, watermark_column);  // checks it
+    const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;
     const char *schema = extension_schema(fcinfo);
 
     // C++ state lives on the heap, owned by this call's memory context, so an
@@ -150,8 +150,9 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     SPI_connect();
     // The watermark is taken before the rows are read: a row committed in
     // between is trained on and refreshed again by cfrec_update, never lost.
-    const char *watermark =
-        watermark_column ? highest_value(source.relation, watermark_column) : nullptr;
+    const char *watermark = watermark_column
+                                ? highest_value(source.relation, watermark_column, watermark_kind)
+                                : nullptr;
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
     const double read_seconds = seconds_since(&phase);

@@ -194,7 +194,7 @@ void run_query(const char *query, SPIPlanPtr plan, int nargs, Oid *types, Datum 
 
 }  // namespace
 
-const char *watermark_type(Oid relation, const char *column) {
+Oid watermark_type(Oid relation, const char *column) {
     char *name = get_rel_name(relation);
     const char *qualified =
         quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)), name);
@@ -206,12 +206,22 @@ const char *watermark_type(Oid relation, const char *column) {
                  errmsg("watermark column \"%s\" has type %s", column, format_type_be(type)),
                  errhint("Use a column that only grows for new or changed rows: a timestamp, "
                          "a date or a number from a sequence.")));
-    return format_type_be(type);
+    return type;
 }
 
-const char *highest_value(const char *relation, const char *column) {
-    const char *sql = psprintf("SELECT pg_catalog.max(%s)::pg_catalog.text FROM %s",
-                               quote_identifier(column), relation);
+const char *highest_value(const char *relation, const char *column, Oid type) {
+    const char *highest = psprintf("pg_catalog.max(%s)", quote_identifier(column));
+    const char *as_text =
+        type == TIMESTAMPTZOID
+            ? psprintf(
+                  "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+                  "|| '+00'",
+                  highest)
+        : type == TIMESTAMPOID
+            ? psprintf("pg_catalog.to_char(%s, 'YYYY-MM-DD HH24:MI:SS.US')", highest)
+        : type == DATEOID ? psprintf("pg_catalog.to_char(%s, 'YYYY-MM-DD')", highest)
+                          : psprintf("%s::pg_catalog.text", highest);
+    const char *sql = psprintf("SELECT %s FROM %s", as_text, relation);
     if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
         elog(ERROR, "cfrec: reading the watermark failed");
     return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

@@ -19,13 +19,14 @@ struct TrainingSource {
 TrainingSource describe_source(Oid relation, const char *user_column, const char *item_column,
                                const char *rating_column);
 
-// The type name of a column usable as a watermark (integer, numeric, date or
+// The type of a column usable as a watermark (integer, numeric, date or
 // timestamp); ERROR when it is missing or of another type.
-const char *watermark_type(Oid relation, const char *column);
+Oid watermark_type(Oid relation, const char *column);
 
 // max(column) of the (quoted) relation as text, NULL when it has no rows.
-// Needs SPI connected.
-const char *highest_value(const char *relation, const char *column);
+// Dates and timestamps are written in ISO form (timestamptz in UTC), which
+// reads back the same whatever the session's DateStyle. Needs SPI connected.
+const char *highest_value(const char *relation, const char *column, Oid type);
 
 struct SourceCounts {
     int64 rows_used;

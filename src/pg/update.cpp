@@ -72,10 +72,11 @@ extern "C" Datum cfrec_update(PG_FUNCTION_ARGS) {
                                 "growing number set on every new or changed row).")));
     Oid relation;
     const char *source = source_relation(record, &relation);
-    const char *type = watermark_type(relation, record.watermark_column);
+    const Oid kind = watermark_type(relation, record.watermark_column);
+    const char *type = format_type_be(kind);
     // Taken before looking for changes: a row committed meanwhile is seen by
     // the next update, never skipped.
-    const char *high = highest_value(source, record.watermark_column);
+    const char *high = highest_value(source, record.watermark_column, kind);
     const bool changed =
         high != nullptr && (record.watermark == nullptr || above(type, high, record.watermark));
 
