@@ -28,14 +28,18 @@ std::pair<std::vector<int64_t>, std::vector<int32_t>> sort_ids(const std::vector
 
 }  // namespace
 
-void InteractionBuilder::add(const int64_t *users, const int64_t *items, const float *values,
-                             size_t n) {
+void require_finite(const int64_t *users, const int64_t *items, const float *values, size_t n) {
     for (size_t r = 0; r < n; ++r)
         if (!std::isfinite(values[r]))
             throw Error(ErrorKind::DataError,
                         "value for user " + std::to_string(users[r]) + " and item " +
                             std::to_string(items[r]) + " is not a finite number",
                         "Filter out NaN and infinite values with a view or WHERE clause.");
+}
+
+void InteractionBuilder::add(const int64_t *users, const int64_t *items, const float *values,
+                             size_t n) {
+    require_finite(users, items, values, n);
     for (size_t r = 0; r < n; ++r) {
         if (blocks_.empty() || blocks_.back().users.size() == kBlockRows) {
             blocks_.emplace_back();

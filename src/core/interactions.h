@@ -65,6 +65,10 @@ class InteractionBuilder {
     size_t rows_ = 0;
 };
 
+// Throws Error(DataError) naming the first (user, item) whose value is NaN
+// or infinite: training data must be finite.
+void require_finite(const int64_t *users, const int64_t *items, const float *values, size_t n);
+
 // One row's (index, value) pairs sorted by index with repeats merged by
 // `policy`, as training merges duplicate rows: into indices and values.
 void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy policy,

@@ -1,11 +1,7 @@
 #include "core/refresh.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
-#include <string>
-
-#include "core/errors.h"
 
 #include "core/row_solve.h"
 
@@ -18,12 +14,10 @@ Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_
 
 void Refresher::add(const int64_t *rows, const int64_t *counterparts, const float *values,
                     size_t n) {
-    for (size_t r = 0; r < n; ++r)  // as in training: no NaN or infinite values
-        if (!std::isfinite(values[r]))
-            throw Error(ErrorKind::DataError,
-                        "value for " + std::to_string(rows[r]) + " and " +
-                            std::to_string(counterparts[r]) + " is not a finite number",
-                        "Filter out NaN and infinite values with a view or WHERE clause.");
+    if (side_ == Side::Users)  // as in training: no NaN or infinite values
+        require_finite(rows, counterparts, values, n);
+    else
+        require_finite(counterparts, rows, values, n);
     for (size_t r = 0; r < n; ++r) {
         const int32_t other = counterparts_.find(counterparts[r]);
         if (other < 0) continue;
