@@ -42,6 +42,12 @@ SELECT refreshed_users, refreshed_items, watermark FROM cfrec_update('timed');
 SELECT refreshed_users, refreshed_items FROM cfrec_update('timed');
 RESET DateStyle;
 RESET TimeZone;
+-- With a watermark, cfrec_refresh_users(model) without ids recomputes only
+-- the users with rows above it (the watermark itself stays for cfrec_update).
+INSERT INTO stream VALUES (7100, 23, 5, 3001), (7101, 31, 5, 3002), (7101, 37, 5, 3003);
+SELECT cfrec_refresh_users('stream') AS refreshed;
+SELECT cfrec_refresh_items('stream') AS refreshed;
+SELECT refreshed_users, refreshed_items FROM cfrec_update('stream');
 -- A retrain starts the record afresh.
 SELECT users FROM cfrec_train('stream', model => 'stream', factors => 4, iterations => 2,
                               watermark_column => 'seq');

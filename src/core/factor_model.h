@@ -10,6 +10,7 @@
 namespace cfrec::core {
 
 enum class Feedback { Explicit, Implicit };
+enum class Side { Users, Items };
 
 class HalfItemScorer;
 
@@ -25,6 +26,8 @@ struct FactorModel {
     std::vector<int64_t> item_ids;  // ascending
     std::vector<float> user_bias;   // zeros for implicit models
     std::vector<float> item_bias;
+    // May hold spare zero rows past user_ids.size(), so refreshes can add
+    // users without copying the matrix each time (model_patch.h).
     FactorMatrix user_factors;
     FactorMatrix item_factors;
     std::vector<int32_t> item_counts;  // training interactions per item

@@ -7,10 +7,7 @@
 
 namespace cfrec::core {
 
-Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_(side) {
-    for (int64_t id : side == Side::Users ? model.item_ids : model.user_ids)
-        counterparts_.index_of(id);
-}
+Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_(side) {}
 
 void Refresher::add(const int64_t *rows, const int64_t *counterparts, const float *values,
                     size_t n) {
@@ -18,8 +15,10 @@ void Refresher::add(const int64_t *rows, const int64_t *counterparts, const floa
         require_finite(rows, counterparts, values, n);
     else
         require_finite(counterparts, rows, values, n);
+    const bool users = side_ == Side::Users;
     for (size_t r = 0; r < n; ++r) {
-        const int32_t other = counterparts_.find(counterparts[r]);
+        const int32_t other =
+            users ? model_.item_index(counterparts[r]) : model_.user_index(counterparts[r]);
         if (other < 0) continue;
         rows_.push_back(rows_seen_.index_of(rows[r]));
         columns_.push_back(other);
@@ -54,7 +53,11 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
 
     Refreshed out;
     out.ids.resize(seen.size());
-    for (size_t r = 0; r < order.size(); ++r) out.ids[r] = seen[order[r]];
+    for (size_t r = 0; r < order.size(); ++r) {
+        out.ids[r] = seen[order[r]];
+        if ((users ? model_.user_index(out.ids[r]) : model_.item_index(out.ids[r])) < 0)
+            ++out.added;
+    }
     out.bias.assign(seen.size(), 0.0f);
     out.interactions.assign(seen.size(), 0);
     out.factors = FactorMatrix::Zero(static_cast<Eigen::Index>(seen.size()), model_.factors());

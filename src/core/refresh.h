@@ -14,13 +14,12 @@
 
 namespace cfrec::core {
 
-enum class Side { Users, Items };
-
 struct Refreshed {
     std::vector<int64_t> ids;  // ascending; only rows with at least one known counterpart
     std::vector<float> bias;
     FactorMatrix factors;
     std::vector<int32_t> interactions;  // distinct counterparts per row
+    int64_t added = 0;                  // ids the model did not have before
 };
 
 // Collects (row, counterpart, value) triples in batches — (user, item) when
@@ -38,8 +37,7 @@ class Refresher {
   private:
     const FactorModel &model_;
     Side side_;
-    IdMap counterparts_;  // the fixed side's ids, in model order
-    IdMap rows_seen_;     // rows in first-seen order
+    IdMap rows_seen_;  // rows in first-seen order
     std::vector<int32_t> rows_, columns_;
     std::vector<float> values_;
 };

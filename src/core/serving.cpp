@@ -26,6 +26,7 @@ void prepare_for_serving(FactorModel &m) {
     if (m.feedback == Feedback::Implicit)
         m.item_gram =
             std::make_shared<const Eigen::MatrixXf>(m.item_factors.transpose() * m.item_factors);
+    m.half_items.reset();  // a copy of older item factors must never be used
     if (!HalfItemScorer::available()) return;
     auto half = std::make_shared<HalfItemScorer>(
         m.item_factors, m.feedback == Feedback::Explicit ? m.item_bias : std::vector<float>());

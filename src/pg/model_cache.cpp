@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/half_scorer.h"
+#include "core/model_patch.h"
 #include "core/serving.h"
 #include "pg/core_call.h"
 #include "pg/settings.h"
@@ -16,9 +17,11 @@ namespace {
 struct Entry {
     std::string name;
     int64 version;
-    std::shared_ptr<const core::FactorModel> model;
+    int64 base_version;  // the catalog's base_version when this entry was loaded
+    std::shared_ptr<core::FactorModel> model;  // patched in place when no call holds it
     int64 bytes;
     int64 hits;
+    int64 catch_ups;   // times brought up to date from changed rows only
     uint64 last_used;  // tick of the last lookup, for least-recently-used eviction
     TimestampTz loaded_at;
 };
@@ -70,6 +73,60 @@ void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::ve
 
 }  // namespace
 
+namespace {
+
+core::ChangedRows changed_rows(const StoredSide &side) {
+    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count)};
+}
+
+// Brings the cached entry up to r.version by reading only the factor rows
+// written since, when refreshes (which never remove rows without moving
+// base_version) are all that happened. False when it must reload whole.
+bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel **model) {
+    const std::string key = key_of(r);
+    int64 since = -1;
+    call_core([&] {
+        auto it = cache().entries.find(key);
+        if (it != cache().entries.end() && it->second.base_version == r.base_version &&
+            it->second.version < r.version)
+            since = it->second.version;
+    });
+    if (since < 0) return false;
+    StoredSide users = read_side(schema, r, false, since);
+    StoredSide items = read_side(schema, r, true, since);
+    bool done = false;
+    call_core([&] {
+        Entry &e = cache().entries.at(key);
+        // Calls still holding the model (pins) keep the old one unchanged.
+        std::shared_ptr<core::FactorModel> m =
+            e.model.use_count() == 1 ? e.model : std::make_shared<core::FactorModel>(*e.model);
+        core::apply_changes(*m, core::Side::Users, changed_rows(users));
+        core::apply_changes(*m, core::Side::Items, changed_rows(items));
+        Cache &c = cache();
+        c.bytes -= e.bytes;
+        e.bytes = model_bytes(*m);
+        c.bytes += e.bytes;
+        if (static_cast<int64>(m->user_ids.size()) != r.users ||
+            static_cast<int64>(m->item_ids.size()) != r.items) {
+            c.bytes -= e.bytes;  // out of step with the catalog: reload whole
+            c.entries.erase(key);
+            return;
+        }
+        e.model = std::move(m);
+        e.version = r.version;
+        ++e.hits;
+        ++e.catch_ups;
+        e.last_used = ++c.tick;
+        *model = e.model.get();
+        done = true;
+    });
+    free_side(users);
+    free_side(items);
+    return done;
+}
+
+}  // namespace
+
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) {
     const core::FactorModel *model = nullptr;
     call_core([&] {
@@ -82,6 +139,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         }
     });
     if (model != nullptr) return model;
+    if (catch_up(schema, r, &model)) return model;
 
     StoredSide users = read_side(schema, r, false);
     StoredSide items = read_side(schema, r, true);
@@ -109,18 +167,14 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
             c.entries.erase(old);
         }
         const int64 bytes = model_bytes(*loaded);
-        c.entries[key] = Entry{r.name, r.version, std::move(loaded), bytes, 0, ++c.tick, now};
+        c.entries[key] =
+            Entry{r.name, r.version, r.base_version, std::move(loaded), bytes, 0, 0, ++c.tick, now};
         c.bytes += bytes;
         evict_beyond(limit, key);
         too_big = bytes > limit;
     });
-    pfree(users.ids);
-    pfree(users.bias);
-    pfree(users.factors);
-    pfree(items.ids);
-    pfree(items.bias);
-    pfree(items.factors);
-    pfree(items.interactions);
+    free_side(users);
+    free_side(items);
     if (too_big)
         ereport(WARNING,
                 (errmsg("cfrec model \"%s\" is larger than cfrec.cache_size (%d MB)", r.name,
@@ -135,7 +189,8 @@ int cache_entries(CacheEntryInfo *out, int capacity) {
     call_core([&] {
         for (const auto &[key, e] : cache().entries) {
             if (count == capacity) break;
-            out[count++] = CacheEntryInfo{e.name.c_str(), e.version, e.bytes, e.hits, e.loaded_at};
+            out[count++] = CacheEntryInfo{e.name.c_str(), e.version,   e.bytes,
+                                          e.hits,         e.catch_ups, e.loaded_at};
         }
     });
     return count;

@@ -4,8 +4,10 @@
 // the catalog row the caller just read under its own snapshot. A retrain or
 // drop committed elsewhere changes what that row says, so the next call
 // reloads; an uncommitted retrain in this transaction is seen by it alone,
-// and a rollback makes the catalog point at the old version again. The cache
-// holds at most cfrec.cache_size MB, evicting the least recently used model.
+// and a rollback makes the catalog point at the old version again. After
+// refreshes (same base_version, higher version) the entry catches up by
+// reading only the factor rows written since its version. The cache holds
+// at most cfrec.cache_size MB, evicting the least recently used model.
 #pragma once
 
 #include "core/factor_model.h"
@@ -34,6 +36,7 @@ struct CacheEntryInfo {
     int64 version;
     int64 bytes;
     int64 hits;
+    int64 catch_ups;  // times brought up to date from changed rows only
     TimestampTz loaded_at;
 };
 

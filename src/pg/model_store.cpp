@@ -1,5 +1,6 @@
 #include "pg/model_store.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "pg/arrays.h"
@@ -36,52 +37,60 @@ struct SideRows {
     int f;
 };
 
-// Writes factor rows in batches; `upsert` replaces rows that exist already.
-void write_side(const char *schema, const char *name, const SideRows &side, bool upsert) {
+// Writes factor rows in batches, tagged with `version`; `upsert` replaces
+// rows that exist already.
+void write_side(const char *schema, const char *name, const SideRows &side, int64 version,
+                bool upsert) {
     const bool items = side.interactions != nullptr;
     const char *sql =
         items ? psprintf(
-                    "INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, interactions) "
-                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6[i] "
+                    "INSERT INTO %s.cfrec_item_factors (model, id, bias, factors, version, "
+                    "interactions) "
+                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6, $7[i] "
                     "FROM pg_catalog.generate_subscripts($2, 1) AS i%s",
                     schema,
                     upsert ? " ON CONFLICT (model, id) DO UPDATE SET bias = EXCLUDED.bias, "
-                             "factors = EXCLUDED.factors, interactions = EXCLUDED.interactions"
+                             "factors = EXCLUDED.factors, version = EXCLUDED.version, "
+                             "interactions = EXCLUDED.interactions"
                            : "")
               : psprintf(
-                    "INSERT INTO %s.cfrec_user_factors (model, id, bias, factors) "
-                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5] "
+                    "INSERT INTO %s.cfrec_user_factors (model, id, bias, factors, version) "
+                    "SELECT $1, $2[i], $3[i], $4[(i - 1) * $5 + 1 : i * $5], $6 "
                     "FROM pg_catalog.generate_subscripts($2, 1) AS i%s",
                     schema,
                     upsert ? " ON CONFLICT (model, id) DO UPDATE SET bias = EXCLUDED.bias, "
-                             "factors = EXCLUDED.factors"
+                             "factors = EXCLUDED.factors, version = EXCLUDED.version"
                            : "");
-    Oid types[6] = {TEXTOID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID};
-    SPIPlanPtr plan = SPI_prepare(sql, items ? 6 : 5, types);
+    Oid types[7] = {TEXTOID, INT8ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID,
+                    INT4OID, INT8OID,      INT4ARRAYOID};
+    const int nargs = items ? 7 : 6;
+    SPIPlanPtr plan = SPI_prepare(sql, nargs, types);
     if (plan == nullptr)
         elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     const int f = side.f;
     for (int64 begin = 0; begin < side.n; begin += kWriteRows) {
         const int rows = static_cast<int>(Min(side.n - begin, static_cast<int64>(kWriteRows)));
-        Datum values[6];
+        Datum values[7];
         values[0] = text_datum(name);
         values[1] = PointerGetDatum(flat_array(INT8OID, 8, side.ids + begin, rows));
         values[2] = PointerGetDatum(flat_array(FLOAT4OID, 4, side.bias + begin, rows));
         values[3] = PointerGetDatum(flat_array(FLOAT4OID, 4, side.factors + begin * f, rows * f));
         values[4] = Int32GetDatum(f);
+        values[5] = Int64GetDatum(version);
         if (items)
-            values[5] = PointerGetDatum(flat_array(INT4OID, 4, side.interactions + begin, rows));
+            values[6] = PointerGetDatum(flat_array(INT4OID, 4, side.interactions + begin, rows));
         int rc = SPI_execute_plan(plan, values, nullptr, false, 0);
         if (rc != SPI_OK_INSERT)
             elog(ERROR, "cfrec: writing factors failed: %s", SPI_result_code_string(rc));
-        for (int j = 0; j < (items ? 6 : 5); ++j)
-            if (j != 4) pfree(DatumGetPointer(values[j]));
+        for (int j = 0; j < nargs; ++j)
+            if (j != 4 && j != 5) pfree(DatumGetPointer(values[j]));
         CHECK_FOR_INTERRUPTS();
     }
     SPI_freeplan(plan);
 }
 
-void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items) {
+void insert_side(const char *schema, const char *name, const core::FactorModel &model, bool items,
+                 int64 version) {
     const SideRows side = items ? SideRows{model.item_ids.data(),
                                            model.item_bias.data(),
                                            model.item_factors.data(),
@@ -94,7 +103,7 @@ void insert_side(const char *schema, const char *name, const core::FactorModel &
                                            nullptr,
                                            static_cast<int64>(model.user_ids.size()),
                                            model.factors()};
-    write_side(schema, name, side, false);
+    write_side(schema, name, side, version, false);
 }
 
 int64 next_version(const char *schema) {
@@ -124,8 +133,8 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
     run(psprintf("DELETE FROM %s.cfrec_item_factors WHERE model = $1", schema), 1, name_type,
         name_value, nullptr, SPI_OK_DELETE);
 
-    insert_side(schema, r.name, model, false);
-    insert_side(schema, r.name, model, true);
+    insert_side(schema, r.name, model, false, r.version);
+    insert_side(schema, r.name, model, true, r.version);
 
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
@@ -169,19 +178,22 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
             "INSERT INTO %s.cfrec_model AS m (name, feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
-            "train_seconds, version, watermark_column, watermark, trained_at, trained_by) "
+            "train_seconds, version, base_version, watermark_column, watermark, trained_at, "
+            "trained_by) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER) "
+            "$18, $19, $20, $21, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER) "
             "ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
-            "train_seconds, version, watermark_column, watermark, trained_at, trained_by, "
-            "updated_at, updates, last_update_users, last_update_items) = (EXCLUDED.feedback, "
+            "train_seconds, version, base_version, watermark_column, watermark, trained_at, "
+            "trained_by, updated_at, updates, last_update_users, last_update_items) = "
+            "(EXCLUDED.feedback, "
             "EXCLUDED.algorithm, EXCLUDED.source, EXCLUDED.user_column, EXCLUDED.item_column, "
             "EXCLUDED.rating_column, EXCLUDED.factors, EXCLUDED.iterations, "
             "EXCLUDED.regularization, EXCLUDED.alpha, EXCLUDED.seed, EXCLUDED.global_mean, "
             "EXCLUDED.rating_min, EXCLUDED.rating_max, EXCLUDED.users, EXCLUDED.items, "
             "EXCLUDED.interactions, EXCLUDED.loss, EXCLUDED.train_seconds, EXCLUDED.version, "
+            "EXCLUDED.base_version, "
             "EXCLUDED.watermark_column, EXCLUDED.watermark, EXCLUDED.trained_at, "
             "EXCLUDED.trained_by, NULL, 0, NULL, NULL)",
             schema),
@@ -195,7 +207,7 @@ ModelRecord find_model(const char *schema, const char *name) {
         "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
         "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
         "items, interactions, loss, train_seconds, version, tableoid, watermark_column, "
-        "watermark FROM %s.cfrec_model WHERE name = $1",
+        "watermark, base_version FROM %s.cfrec_model WHERE name = $1",
         schema);
     int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
@@ -237,39 +249,58 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.catalog = DatumGetObjectId(get(21, &isnull));
     r.watermark_column = SPI_getvalue(row, desc, 22);
     r.watermark = SPI_getvalue(row, desc, 23);
+    r.base_version = DatumGetInt64(get(24, &isnull));
     return r;
 }
 
-StoredSide read_side(const char *schema, const ModelRecord &record, bool items) {
-    const int f = record.factors;
-    StoredSide side;
-    side.count = items ? record.items : record.users;
-    const Size n = static_cast<Size>(side.count);
-    side.ids =
-        static_cast<int64 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int64)));
-    side.bias =
-        static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
-    side.factors =
-        static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * f * sizeof(float)));
-    side.interactions =
-        items
-            ? static_cast<int32 *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(int32)))
-            : nullptr;
+namespace {
 
-    const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1 ORDER BY id",
+// Makes room for `capacity` rows in `side`, keeping the rows already there.
+void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
+    auto grow = [](void *old, Size bytes) {
+        return old ? repalloc_huge(old, bytes)
+                   : MemoryContextAllocHuge(CurrentMemoryContext, bytes);
+    };
+    capacity = Max(capacity, static_cast<Size>(1));
+    side.ids = static_cast<int64 *>(grow(side.ids, capacity * sizeof(int64)));
+    side.bias = static_cast<float *>(grow(side.bias, capacity * sizeof(float)));
+    side.factors = static_cast<float *>(grow(side.factors, capacity * f * sizeof(float)));
+    if (items)
+        side.interactions = static_cast<int32 *>(grow(side.interactions, capacity * sizeof(int32)));
+}
+
+}  // namespace
+
+StoredSide read_side(const char *schema, const ModelRecord &record, bool items, int64 since) {
+    const int f = record.factors;
+    const bool whole = since < 0;
+    const Size expected = static_cast<Size>(items ? record.items : record.users);
+    StoredSide side{0, nullptr, nullptr, nullptr, nullptr};
+    Size capacity = whole ? expected : 64;
+    reserve_rows(side, capacity, f, items);
+
+    // Changed rows come unordered: no ORDER BY id may tempt the planner off
+    // the (model, version) index, whatever the table's statistics say.
+    const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1%s",
                                items ? ", interactions" : "", schema,
-                               items ? "cfrec_item_factors" : "cfrec_user_factors");
-    Oid type[1] = {TEXTOID};
-    Datum value[1] = {text_datum(record.name)};
-    Portal portal = SPI_cursor_open_with_args(nullptr, sql, 1, type, value, nullptr, true, 0);
+                               items ? "cfrec_item_factors" : "cfrec_user_factors",
+                               whole ? " ORDER BY id" : " AND version > $2");
+    Oid types[2] = {TEXTOID, INT8OID};
+    Datum values[2] = {text_datum(record.name), Int64GetDatum(since)};
+    Portal portal =
+        SPI_cursor_open_with_args(nullptr, sql, whole ? 1 : 2, types, values, nullptr, true, 0);
     Size filled = 0;
     bool damaged = false;
     for (;;) {
         SPI_cursor_fetch(portal, true, kReadRows);
         if (SPI_processed == 0) break;
         SPITupleTable *table = SPI_tuptable;
+        if (!whole && filled + SPI_processed > capacity) {
+            capacity = Max(capacity * 2, filled + SPI_processed);
+            reserve_rows(side, capacity, f, items);
+        }
         for (uint64 j = 0; j < SPI_processed && !damaged; ++j, ++filled) {
-            if (filled >= n) {
+            if (filled >= capacity) {
                 damaged = true;
                 break;
             }
@@ -288,13 +319,21 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items) 
         CHECK_FOR_INTERRUPTS();
     }
     SPI_cursor_close(portal);
-    if (damaged || filled != n)
+    if (damaged || (whole && filled != expected))
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("cfrec model \"%s\" is damaged: its %s factor rows do not match "
                                "its catalog entry",
                                record.name, items ? "item" : "user"),
                         errhint("Train the model again with cfrec_train().")));
+    side.count = static_cast<int64>(filled);
     return side;
+}
+
+void free_side(StoredSide &side) {
+    pfree(side.ids);
+    pfree(side.bias);
+    pfree(side.factors);
+    if (side.interactions) pfree(side.interactions);
 }
 
 const char *source_relation(const ModelRecord &r, Oid *relation_out) {
@@ -327,31 +366,49 @@ int64 store_refreshed(const char *schema, const char *name, core::Side side,
     const bool items = side == core::Side::Items;
     const char *table = items ? "cfrec_item_factors" : "cfrec_user_factors";
     const int f = static_cast<int>(refreshed.factors.cols());
+    const int64 version = next_version(schema);
     write_side(schema, name,
                SideRows{refreshed.ids.data(), refreshed.bias.data(), refreshed.factors.data(),
                         items ? refreshed.interactions.data() : nullptr,
                         static_cast<int64>(refreshed.ids.size()), f},
-               true);
+               version, true);
     // Rows asked for (all of them, when none were named) that have no usable
-    // pairs any more leave the model.
-    Oid types[3] = {TEXTOID, INT8ARRAYOID, INT8ARRAYOID};
-    Datum values[3] = {
-        text_datum(name),
-        PointerGetDatum(
-            flat_array(INT8OID, 8, refreshed.ids.data(), static_cast<int>(refreshed.ids.size()))),
-        requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested)) : 0};
-    const char nulls[4] = {' ', ' ', requested ? ' ' : 'n', '\0'};
-    run(psprintf("DELETE FROM %s.%s WHERE model = $1 AND id <> ALL ($2) "
-                 "AND ($3 IS NULL OR id = ANY ($3))",
-                 schema, table),
-        3, types, values, nulls, SPI_OK_DELETE);
-    const int64 removed = static_cast<int64>(SPI_processed);
-    Oid update_types[2] = {TEXTOID, INT8OID};
-    Datum update_values[2] = {text_datum(name), Int64GetDatum(next_version(schema))};
-    run(psprintf("UPDATE %s.cfrec_model SET version = $2, %s = (SELECT pg_catalog.count(*) "
-                 "FROM %s.%s f WHERE f.model = $1) WHERE name = $1",
-                 schema, items ? "items" : "users", schema, table),
-        2, update_types, update_values, nullptr, SPI_OK_UPDATE);
+    // pairs any more leave the model. Named ones are matched here, so the
+    // usual refresh of a few users runs no DELETE at all.
+    int64 removed = 0;
+    if (requested == nullptr) {
+        Oid types[2] = {TEXTOID, INT8ARRAYOID};
+        Datum values[2] = {text_datum(name),
+                           PointerGetDatum(flat_array(INT8OID, 8, refreshed.ids.data(),
+                                                      static_cast<int>(refreshed.ids.size())))};
+        run(psprintf("DELETE FROM %s.%s WHERE model = $1 AND id <> ALL ($2)", schema, table), 2,
+            types, values, nullptr, SPI_OK_DELETE);
+        removed = static_cast<int64>(SPI_processed);
+    } else {
+        int64 *gone = static_cast<int64 *>(palloc(sizeof(int64) * Max(n_requested, 1)));
+        int n_gone = 0;
+        for (int j = 0; j < n_requested; ++j)
+            if (!std::binary_search(refreshed.ids.begin(), refreshed.ids.end(), requested[j]))
+                gone[n_gone++] = requested[j];
+        if (n_gone > 0) {
+            Oid types[2] = {TEXTOID, INT8ARRAYOID};
+            Datum values[2] = {text_datum(name),
+                               PointerGetDatum(flat_array(INT8OID, 8, gone, n_gone))};
+            run(psprintf("DELETE FROM %s.%s WHERE model = $1 AND id = ANY ($2)", schema, table), 2,
+                types, values, nullptr, SPI_OK_DELETE);
+            removed = static_cast<int64>(SPI_processed);
+        }
+        pfree(gone);
+    }
+    // Caches catch up by reading the rows of the new version, unless rows were
+    // removed: then they reload the model whole.
+    Oid update_types[4] = {TEXTOID, INT8OID, INT8OID, BOOLOID};
+    Datum update_values[4] = {text_datum(name), Int64GetDatum(version),
+                              Int64GetDatum(refreshed.added - removed), BoolGetDatum(removed > 0)};
+    run(psprintf("UPDATE %s.cfrec_model SET version = $2, %s = %s + $3, base_version = CASE WHEN "
+                 "$4 THEN $2 ELSE base_version END WHERE name = $1",
+                 schema, items ? "items" : "users", items ? "items" : "users"),
+        4, update_types, update_values, nullptr, SPI_OK_UPDATE);
     return removed;
 }
 

@@ -30,6 +30,7 @@ struct ModelRecord {
     double loss;
     double train_seconds;
     int64 version;
+    int64 base_version;            // last training, or last refresh that removed rows
     const char *watermark_column;  // may be NULL
     const char *watermark;         // text of the highest value seen; may be NULL
     Oid catalog;  // OID of the cfrec_model table: new when the extension is recreated
@@ -55,9 +56,11 @@ struct StoredSide {
     int32 *interactions;  // items only
 };
 
-// Reads one side of a stored model; ERROR (XX001) when the rows do not match
-// the catalog (a damaged or hand-edited model).
-StoredSide read_side(const char *schema, const ModelRecord &record, bool items);
+// Reads one side of a stored model: every row (since < 0), ERROR (XX001)
+// when they do not match the catalog (a damaged or hand-edited model); or
+// only the rows written after version `since`, for a cache to catch up.
+StoredSide read_side(const char *schema, const ModelRecord &record, bool items, int64 since = -1);
+void free_side(StoredSide &side);
 
 // The model's source relation, quoted afresh from the system catalog; ERROR
 // (42P01) when it no longer exists. The catalog row's text is only ever

@@ -19,6 +19,7 @@ namespace cfrec::pg {
 int64 refresh_side(const char *schema, const char *name, core::Side side, const int64 *requested,
                    int n_requested) {
     const bool items = side == core::Side::Items;
+    if (requested != nullptr && n_requested == 0) return 0;  // nothing to do: no new version
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name);
@@ -66,6 +67,20 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
 
 namespace {
 
+// With no ids named, the ones whose rows changed since the model's watermark,
+// when it has one; NULL (every one in the source) otherwise.
+const int64 *changed_since_watermark(const char *schema, const char *name, core::Side side,
+                                     int *count) {
+    lock_model(name);
+    const ModelRecord record = find_model(schema, name);
+    if (record.watermark_column == nullptr || record.watermark == nullptr) return nullptr;
+    Oid relation;
+    const char *source = source_relation(record, &relation);
+    const char *type = format_type_be(watermark_type(relation, record.watermark_column));
+    return changed_ids(source, side == core::Side::Items ? record.item_column : record.user_column,
+                       record.watermark_column, type, record.watermark, nullptr, count);
+}
+
 Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
     const char *name = model_argument(fcinfo, 0);
     int n_requested = 0;
@@ -73,6 +88,7 @@ Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
         fcinfo, 1, side == core::Side::Items ? "item_ids" : "user_ids", &n_requested);
     const char *schema = extension_schema(fcinfo);
     SPI_connect();
+    if (requested == nullptr) requested = changed_since_watermark(schema, name, side, &n_requested);
     const int64 count = refresh_side(schema, name, side, requested, n_requested);
     SPI_finish();
     PG_RETURN_INT64(count);

@@ -280,11 +280,13 @@ extern "C" Datum cfrec_cache_stats(PG_FUNCTION_ARGS) {
         static_cast<CacheEntryInfo *>(palloc(sizeof(CacheEntryInfo) * Max(capacity, 1)));
     const int count = cache_entries(entries, capacity);
     for (int j = 0; j < count; ++j) {
-        Datum values[5] = {PointerGetDatum(cstring_to_text(entries[j].name)),
-                           Int64GetDatum(entries[j].version), Int64GetDatum(entries[j].bytes),
+        Datum values[6] = {PointerGetDatum(cstring_to_text(entries[j].name)),
+                           Int64GetDatum(entries[j].version),
+                           Int64GetDatum(entries[j].bytes),
                            Int64GetDatum(entries[j].hits),
-                           TimestampTzGetDatum(entries[j].loaded_at)};
-        bool nulls[5] = {false, false, false, false, false};
+                           TimestampTzGetDatum(entries[j].loaded_at),
+                           Int64GetDatum(entries[j].catch_ups)};
+        bool nulls[6] = {false, false, false, false, false, false};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);
     }
     return (Datum)0;

@@ -257,4 +257,38 @@ SourceCounts read_source(const TrainingSource &source,
         builder);
 }
 
+int64 *changed_ids(const char *relation, const char *id_column, const char *watermark_column,
+                   const char *type, const char *low, const char *high, int *count) {
+    const char *sql = psprintf(
+        "SELECT DISTINCT %s::pg_catalog.int8 FROM %s WHERE %s IS NOT NULL%s%s",
+        quote_identifier(id_column), relation, quote_identifier(id_column),
+        low ? psprintf(" AND %s > $1::%s", quote_identifier(watermark_column), type) : "",
+        high ? psprintf(" AND %s <= $2::%s", quote_identifier(watermark_column), type) : "");
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {low ? PointerGetDatum(cstring_to_text(low)) : 0,
+                       high ? PointerGetDatum(cstring_to_text(high)) : 0};
+    const char nulls[3] = {low ? ' ' : 'n', high ? ' ' : 'n', '\0'};
+    if (SPI_execute_with_args(sql, 2, types, values, nulls, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: finding changed rows failed");
+    *count = static_cast<int>(SPI_processed);
+    auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * Max(*count, 1)));
+    for (int j = 0; j < *count; ++j) {
+        bool isnull;
+        ids[j] =
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1, &isnull));
+    }
+    SPI_freetuptable(SPI_tuptable);
+    return ids;
+}
+
+bool watermark_above(const char *type, const char *a, const char *b) {
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum values[2] = {PointerGetDatum(cstring_to_text(a)), PointerGetDatum(cstring_to_text(b))};
+    if (SPI_execute_with_args(psprintf("SELECT $1::%s > $2::%s", type, type), 2, types, values,
+                              nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "cfrec: comparing watermarks failed");
+    bool isnull;
+    return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 }  // namespace cfrec::pg

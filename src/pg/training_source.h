@@ -28,6 +28,15 @@ Oid watermark_type(Oid relation, const char *column);
 // reads back the same whatever the session's DateStyle. Needs SPI connected.
 const char *highest_value(const char *relation, const char *column, Oid type);
 
+// The distinct ids in `id_column` (of the quoted relation) of rows with
+// low < watermark <= high, both given as text of `type`; a NULL bound is
+// left out. Sets *count; needs SPI connected.
+int64 *changed_ids(const char *relation, const char *id_column, const char *watermark_column,
+                   const char *type, const char *low, const char *high, int *count);
+
+// Whether a > b, both given as text of a value of `type`.
+bool watermark_above(const char *type, const char *a, const char *b);
+
 struct SourceCounts {
     int64 rows_used;
     int64 null_ids;      // rows skipped: NULL user or item

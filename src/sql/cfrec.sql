@@ -29,6 +29,10 @@ CREATE TABLE @extschema@.cfrec_model (
     trained_at     timestamptz NOT NULL,
     trained_by     name NOT NULL,
     version        bigint NOT NULL,
+    -- Version of the last training, or of the last refresh that removed rows:
+    -- a serving cache older than this reloads the model whole; a newer one
+    -- reads only the factor rows written after its own version.
+    base_version   bigint NOT NULL,
     -- cfrec_update: rows whose watermark column is above `watermark` are new
     watermark_column  text,
     watermark         text,
@@ -43,8 +47,10 @@ CREATE TABLE @extschema@.cfrec_user_factors (
     id      bigint NOT NULL,
     bias    real NOT NULL,
     factors real[] NOT NULL,
+    version bigint NOT NULL,  -- model version that wrote this row
     PRIMARY KEY (model, id)
 );
+CREATE INDEX ON @extschema@.cfrec_user_factors (model, version);
 
 CREATE TABLE @extschema@.cfrec_item_factors (
     model        text NOT NULL,
@@ -52,8 +58,10 @@ CREATE TABLE @extschema@.cfrec_item_factors (
     bias         real NOT NULL,
     factors      real[] NOT NULL,
     interactions integer NOT NULL,  -- training rows of this item: the popularity fallback
+    version      bigint NOT NULL,   -- model version that wrote this row
     PRIMARY KEY (model, id)
 );
+CREATE INDEX ON @extschema@.cfrec_item_factors (model, version);
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_user_factors', '');
@@ -193,9 +201,11 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'cfrec_refresh_items'
 LANGUAGE C VOLATILE;
 
--- This backend's serving cache (bounded by cfrec.cache_size).
+-- This backend's serving cache (bounded by cfrec.cache_size). catch_ups
+-- counts how often an entry followed refreshes by reading only changed rows.
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
-RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz)
+RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
+               catch_ups bigint)
 AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
 LANGUAGE C VOLATILE;
 CREATE VIEW @extschema@.cfrec_cache AS SELECT * FROM @extschema@.cfrec_cache_stats();

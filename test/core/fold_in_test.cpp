@@ -4,49 +4,18 @@
 #include "core/refresh.h"
 #include "core/serving.h"
 #include "core/trainer.h"
+#include "small_models.h"
 #include "test_data.h"
 
 using namespace cfrec;
 
-namespace {
-
-// Users 0..49 like items 0..29 and dislike 30..59; users 50..99 the other
-// way round. Each user rates half their liked items 4-5 and a fifth of the
-// others 1-2, so both explicit and implicit models can tell them apart.
-test::Triplets communities() {
-    core::SplitMix64 rng(17);
-    test::Triplets t;
-    for (int u = 0; u < 100; ++u)
-        for (int i = 0; i < 60; ++i) {
-            const bool liked = (u < 50) == (i < 30);
-            if (rng.uniform() < (liked ? 0.5 : 0.2))
-                t.add(u, i, liked ? 4.0f + (rng.next() % 2) : 1.0f + (rng.next() % 2));
-        }
-    return t;
-}
-
-core::FactorModel train(const test::Triplets &t, core::Feedback feedback, int iterations) {
-    core::TrainOptions o;
-    o.feedback = feedback;
-    o.factors = 3;
-    o.iterations = iterations;
-    o.solver = core::ImplicitSolver::Cholesky;
-    auto trainer = core::make_trainer(
-        test::build(t, feedback == core::Feedback::Explicit ? core::DuplicatePolicy::Average
-                                                            : core::DuplicatePolicy::Sum),
-        o);
-    for (int it = 0; it < iterations; ++it) trainer->step(test::never_stop);
-    core::FactorModel m = trainer->take_model();
-    core::prepare_for_serving(m);
-    return m;
-}
-
-}  // namespace
+using test::communities;
+using test::train_small;
 
 TEST(FoldIn, ReproducesATrainedUserOnceConverged) {
     const test::Triplets t = communities();
     for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
-        core::FactorModel m = train(t, feedback, 60);
+        core::FactorModel m = train_small(t, feedback, 60);
         for (int64_t user : {3, 77}) {
             std::vector<int64_t> items;
             std::vector<float> values;
@@ -68,7 +37,7 @@ TEST(FoldIn, ReproducesATrainedUserOnceConverged) {
 
 TEST(FoldIn, AVisitorGetsTheirCommunity) {
     for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
-        core::FactorModel m = train(communities(), feedback, 15);
+        core::FactorModel m = train_small(communities(), feedback, 15);
         const int64_t liked[] = {31, 35, 40};
         const float values[] = {5, 5, 5};
         float bias;
@@ -86,7 +55,7 @@ TEST(FoldIn, AVisitorGetsTheirCommunity) {
 }
 
 TEST(FoldIn, UnknownItemsOnlyGiveNothing) {
-    core::FactorModel m = train(communities(), core::Feedback::Implicit, 2);
+    core::FactorModel m = train_small(communities(), core::Feedback::Implicit, 2);
     const int64_t items[] = {1000, 2000};
     const float values[] = {1, 1};
     float bias;
@@ -95,7 +64,7 @@ TEST(FoldIn, UnknownItemsOnlyGiveNothing) {
 }
 
 TEST(Include, RestrictsAndStillFillsK) {
-    core::FactorModel m = train(communities(), core::Feedback::Implicit, 10);
+    core::FactorModel m = train_small(communities(), core::Feedback::Implicit, 10);
     // User 3 likes items 0..29; offer only items 40..49 plus 2 excluded ones.
     std::vector<int64_t> ids;
     for (int64_t i = 40; i < 50; ++i) ids.push_back(i);
@@ -115,7 +84,7 @@ TEST(Include, RestrictsAndStillFillsK) {
 
 TEST(Refresh, ReproducesTrainedUsersAndAddsNewOnes) {
     test::Triplets t = communities();
-    core::FactorModel m = train(t, core::Feedback::Implicit, 60);
+    core::FactorModel m = train_small(t, core::Feedback::Implicit, 60);
     core::Refresher refresher(m, core::Side::Users);
     refresher.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
     const int64_t new_user[] = {500, 500, 500};
@@ -143,7 +112,7 @@ TEST(Refresh, ItemsReproduceTheLastHalfStepExactly) {
     // training rows must give back the trained item factors.
     test::Triplets t = communities();
     for (auto feedback : {core::Feedback::Explicit, core::Feedback::Implicit}) {
-        core::FactorModel m = train(t, feedback, 4);
+        core::FactorModel m = train_small(t, feedback, 4);
         core::Refresher refresher(m, core::Side::Items);
         refresher.add(t.items.data(), t.users.data(), t.values.data(), t.items.size());
         core::Refreshed r = refresher.solve({}, 2, test::never_stop);
@@ -157,7 +126,7 @@ TEST(Refresh, ItemsReproduceTheLastHalfStepExactly) {
 }
 
 TEST(Refresh, NonFiniteValuesAreRejected) {
-    core::FactorModel m = train(communities(), core::Feedback::Explicit, 1);
+    core::FactorModel m = train_small(communities(), core::Feedback::Explicit, 1);
     core::Refresher refresher(m, core::Side::Users);
     const int64_t user = 1, item = 2;
     const float nan = std::numeric_limits<float>::quiet_NaN();

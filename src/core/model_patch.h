@@ -1,0 +1,27 @@
+// Bringing a loaded model up to date with rows that cfrec_refresh_users or
+// cfrec_refresh_items wrote since it was loaded, so a serving cache reads a
+// handful of rows instead of the whole model.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/factor_model.h"
+
+namespace cfrec::core {
+
+// Rows of one side, distinct ids in any order; interactions only for items.
+struct ChangedRows {
+    const int64_t *ids;
+    const float *bias;
+    const float *factors;  // n x factors, row-major
+    const int32_t *interactions;
+    size_t n;
+};
+
+// Overwrites the rows whose ids the model has and inserts the others in id
+// order. After item changes the serving copies (half precision, Gram matrix)
+// are rebuilt, so results stay exactly those of a model loaded afresh.
+void apply_changes(FactorModel &m, Side side, const ChangedRows &rows);
+
+}  // namespace cfrec::core
