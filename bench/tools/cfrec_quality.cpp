@@ -76,9 +76,10 @@ void explicit_run(const Rows &train, const Rows &test, core::TrainOptions o) {
         se += e * e;
         ae += std::fabs(e);
     }
-    std::printf("explicit f=%d it=%d reg=%.4g  RMSE %.4f  MAE %.4f  (%.2f s)\n", o.factors,
-                o.iterations, o.regularization, std::sqrt(se / test.users.size()),
-                ae / test.users.size(), seconds);
+    std::printf("%s f=%d it=%d reg=%.4g  RMSE %.4f  MAE %.4f  (%.2f s)\n",
+                o.algorithm == core::Algorithm::Svd ? "svd" : "als", o.factors, o.iterations,
+                o.regularization, std::sqrt(se / test.users.size()), ae / test.users.size(),
+                seconds);
 }
 
 void implicit_run(const Rows &train, const Rows &test, core::TrainOptions o) {
@@ -129,6 +130,11 @@ int main(int argc, char **argv) {
     o.factors = std::atoi(argv[3]);
     o.iterations = std::atoi(argv[4]);
     const bool implicit = o.feedback == core::Feedback::Implicit;
+    // CFREC_SVD_LR=0.005 trains explicit models with SGD (algorithm 'svd') at that step.
+    if (const char *lr = std::getenv("CFREC_SVD_LR")) {
+        o.algorithm = core::Algorithm::Svd;
+        o.learning_rate = std::atof(lr);
+    }
     if (const char *scaled = std::getenv("CFREC_SCALE_REG"))
         o.scale_regularization = scaled[0] == '1';
     for (int a = 5; a < argc; a += implicit ? 2 : 1) {

@@ -39,10 +39,7 @@ void solve_side(const Csr &m, const FactorMatrix &other, const std::vector<float
 ExplicitAls::ExplicitAls(Interactions data, const TrainOptions &options)
     : data_(std::move(data)), options_(options) {
     const auto &v = data_.by_user.values;
-    mean_ = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-    min_ = *lo;
-    max_ = *hi;
+    rating_range(v, &mean_, &min_, &max_);
     users_ = FactorMatrix::Zero(data_.user_ids.size(), options.factors);
     items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, 0.1f);
     user_bias_.assign(data_.user_ids.size(), 0.0f);
@@ -94,19 +91,8 @@ double ExplicitAls::loss(const StopCheck &stop, double *rmse) const {
 }
 
 FactorModel ExplicitAls::take_model() {
-    FactorModel model;
-    model.feedback = Feedback::Explicit;
-    model.global_mean = mean_;
-    model.rating_min = min_;
-    model.rating_max = max_;
-    model.item_counts = row_sizes(data_.by_item);
-    model.user_ids = std::move(data_.user_ids);
-    model.item_ids = std::move(data_.item_ids);
-    model.user_bias = std::move(user_bias_);
-    model.item_bias = std::move(item_bias_);
-    model.user_factors = std::move(users_);
-    model.item_factors = std::move(items_);
-    return model;
+    return explicit_model(data_, mean_, min_, max_, std::move(user_bias_), std::move(item_bias_),
+                          std::move(users_), std::move(items_));
 }
 
 }  // namespace cfrec::core

@@ -8,6 +8,8 @@ namespace cfrec::core {
 
 struct RankingMetrics {
     double precision = 0, recall = 0, ndcg = 0;
+    double average_precision = 0;  // mean of precision at each hit, over min(k, |relevant|)
+    double hit = 0;                // 1 when any of the top k is relevant
 };
 
 // `ranked` is the recommended list, best first (only its first k count);

@@ -6,6 +6,7 @@
 #include "core/als_explicit.h"
 #include "core/als_implicit.h"
 #include "core/errors.h"
+#include "core/sgd_svd.h"
 
 namespace cfrec::core {
 
@@ -27,6 +28,12 @@ void validate_options(const TrainOptions &o) {
             "The default, 0.1, is tuned for both feedback kinds.");
     require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0",
             "alpha scales interaction strength into confidence; the default is 1.");
+    require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
+            "learning_rate must be between 0 and 1",
+            "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");
+    require(o.algorithm == Algorithm::Als || o.feedback == Feedback::Explicit,
+            "algorithm 'svd' needs explicit feedback",
+            "SVD fits ratings; for implicit feedback use algorithm => 'als'.");
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
 }
 
@@ -41,6 +48,8 @@ std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &opt
                             "or train with feedback => 'explicit'.");
         return std::make_unique<ImplicitAls>(std::move(data), options);
     }
+    if (options.algorithm == Algorithm::Svd)
+        return std::make_unique<SgdSvd>(std::move(data), options);
     return std::make_unique<ExplicitAls>(std::move(data), options);
 }
 

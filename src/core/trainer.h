@@ -12,18 +12,22 @@
 namespace cfrec::core {
 
 enum class ImplicitSolver { ConjugateGradient, Cholesky };
+// ALS for both feedback kinds; SVD: SGD-fitted biased factors, explicit only.
+enum class Algorithm { Als, Svd };
 
 // Defaults are the tuned ones a user who never tunes gets, the same as
 // cfrec_train's SQL defaults (src/sql/cfrec.sql); bench/RESULTS.md has the
 // measurements behind them.
 struct TrainOptions {
     Feedback feedback = Feedback::Explicit;
+    Algorithm algorithm = Algorithm::Als;
     int factors = 64;
     int iterations = 15;
     // Weighted lambda: each row is penalised by regularization times its
     // number of interactions, so one value suits small and large data.
     double regularization = 0.1;
-    double alpha = 1.0;  // implicit: confidence = 1 + alpha * value
+    double alpha = 1.0;           // implicit: confidence = 1 + alpha * value
+    double learning_rate = 0.01;  // SVD: the SGD step
     // implicit: false penalises every row by plain `regularization`, as
     // implicit and Spark do; kept for comparisons.
     bool scale_regularization = true;

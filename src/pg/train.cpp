@@ -27,8 +27,21 @@ enum Arg {
     kRegularization,
     kAlpha,
     kSeed,
-    kWatermarkColumn
+    kWatermarkColumn,
+    kAlgorithm,
+    kLearningRate
 };
+
+core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
+    const char *name = text_argument(fcinfo, kAlgorithm, "algorithm");
+    if (strcmp(name, "als") == 0) return core::Algorithm::Als;
+    if (strcmp(name, "svd") == 0) return core::Algorithm::Svd;
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
+             errhint("Use algorithm => 'als' (alternating least squares, both feedback "
+                     "kinds) or 'svd' (SGD-fitted biased factors, ratings only).")));
+    pg_unreachable();
+}
 
 core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
     const char *kind = text_argument(fcinfo, kFeedback, "feedback");
@@ -49,6 +62,9 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback
     require_argument(fcinfo, kSeed, "seed");
     require_argument(fcinfo, kRegularization, "regularization");
     require_argument(fcinfo, kAlpha, "alpha");
+    require_argument(fcinfo, kLearningRate, "learning_rate");
+    o.algorithm = algorithm_argument(fcinfo);
+    o.learning_rate = PG_GETARG_FLOAT8(kLearningRate);
     o.factors = PG_GETARG_INT32(kFactors);
     o.iterations = PG_GETARG_INT32(kIterations);
     o.seed = static_cast<uint64_t>(PG_GETARG_INT64(kSeed));
@@ -188,7 +204,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     ModelRecord record;
     record.name = name;
     record.feedback = implicit ? "implicit" : "explicit";
-    record.algorithm = "als";
+    record.algorithm = options.algorithm == core::Algorithm::Svd ? "svd" : "als";
     record.source = source.relation;
     record.user_column = user_column;
     record.item_column = item_column;

@@ -1,0 +1,51 @@
+// Measuring a trained model against held-out rows (cfrec_evaluate): rating
+// error for explicit models, ranking quality at k for every model.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "core/factor_model.h"
+#include "core/parallel.h"
+
+namespace cfrec::core {
+
+struct Evaluation {
+    int64_t rated = 0;          // test rows with a rating, for RMSE and MAE
+    double rmse = 0, mae = 0;   // over those rows (explicit models only)
+    int64_t users = 0;          // users ranked: known to the model, with relevant test items
+    int64_t users_unknown = 0;  // test users the model has never seen (not ranked)
+    double precision = 0, recall = 0, ndcg = 0, map = 0, hit_rate = 0;  // means over users
+    double coverage = 0;  // distinct items recommended / items in the model
+};
+
+// Collects test rows and the training rows to exclude, then ranks every test
+// user's top k with those excluded and compares it with their test items.
+class Evaluator {
+  public:
+    explicit Evaluator(const FactorModel &model) : model_(model) {}
+    // values may be NULL (no ratings). Throws Error(DataError) for NaN or infinite values.
+    void add_test(const int64_t *users, const int64_t *items, const float *values, size_t n);
+    // Items users interacted with in training: never recommended, never counted.
+    void add_seen(const int64_t *users, const int64_t *items, size_t n);
+    // The distinct test users the model knows, ascending: whose seen items to fetch.
+    std::vector<int64_t> known_test_users() const;
+    size_t test_rows() const { return test_rows_; }
+    // With `relevant_rating` (not NaN), only test rows rated at least that
+    // count as relevant; otherwise every test row does.
+    Evaluation evaluate(int k, double relevant_rating, int threads, const StopCheck &stop);
+
+  private:
+    struct TestRow {
+        int64_t item;
+        float value;
+        bool has_value;
+    };
+    const FactorModel &model_;
+    std::unordered_map<int64_t, std::vector<TestRow>> test_;
+    std::unordered_map<int32_t, std::vector<int32_t>> seen_;  // model user index -> item indices
+    size_t test_rows_ = 0;
+};
+
+}  // namespace cfrec::core
