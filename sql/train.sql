@@ -77,3 +77,14 @@ SELECT factors, version > :old_version AS newer FROM cfrec_models WHERE model = 
 SELECT count(*) AS rows, bool_and(array_length(factors, 1) = 6) AS all_six
 FROM cfrec_user_factors WHERE model = 'default';
 RESET client_min_messages;
+
+-- Left NULL, iterations follow the algorithm (bench/RESULTS.md): 8 for
+-- explicit ALS, 15 for implicit ALS, 40 SGD epochs for SVD.
+SET client_min_messages = warning;
+SELECT count(*) FROM (
+    SELECT cfrec_train('ratings', model => 'it_explicit', factors => 2)
+    UNION ALL SELECT cfrec_train('ratings', model => 'it_implicit', factors => 2, feedback => 'implicit')
+    UNION ALL SELECT cfrec_train('ratings', model => 'it_svd', factors => 2, algorithm => 'svd')) t;
+SELECT model, algorithm, feedback, iterations FROM cfrec_models WHERE model LIKE 'it\_%' ORDER BY model;
+SELECT cfrec_drop_model(m) FROM unnest(ARRAY['it_explicit', 'it_implicit', 'it_svd']) m;
+RESET client_min_messages;

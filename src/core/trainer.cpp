@@ -37,6 +37,11 @@ void validate_options(const TrainOptions &o) {
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
 }
 
+int default_iterations(Algorithm algorithm, Feedback feedback) {
+    if (algorithm == Algorithm::Svd) return 40;
+    return feedback == Feedback::Explicit ? 8 : 15;
+}
+
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options) {
     validate_options(options);
     if (options.feedback == Feedback::Implicit) {

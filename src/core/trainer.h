@@ -22,7 +22,7 @@ struct TrainOptions {
     Feedback feedback = Feedback::Explicit;
     Algorithm algorithm = Algorithm::Als;
     int factors = 64;
-    int iterations = 15;
+    int iterations = 15;  // make_trainer's callers pick default_iterations()
     // Weighted lambda: each row is penalised by regularization times its
     // number of interactions, so one value suits small and large data.
     double regularization = 0.1;
@@ -56,6 +56,11 @@ class Trainer {
 
 // Validates options against the data (throws Error) and sets up a trainer.
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options);
+
+// Iterations a model gets unless asked otherwise, from held-out measurements
+// (bench/RESULTS.md): explicit ALS converges in about 8 alternations, implicit
+// ALS keeps gaining until about 15, SGD needs about 40 epochs.
+int default_iterations(Algorithm algorithm, Feedback feedback);
 
 // The checks make_trainer applies, usable before any data has been read.
 void validate_options(const TrainOptions &options);

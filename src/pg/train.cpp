@@ -58,7 +58,6 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback
     core::TrainOptions o;
     o.feedback = feedback;
     require_argument(fcinfo, kFactors, "factors");
-    require_argument(fcinfo, kIterations, "iterations");
     require_argument(fcinfo, kSeed, "seed");
     require_argument(fcinfo, kRegularization, "regularization");
     require_argument(fcinfo, kAlpha, "alpha");
@@ -66,7 +65,8 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback
     o.algorithm = algorithm_argument(fcinfo);
     o.learning_rate = PG_GETARG_FLOAT8(kLearningRate);
     o.factors = PG_GETARG_INT32(kFactors);
-    o.iterations = PG_GETARG_INT32(kIterations);
+    o.iterations = PG_ARGISNULL(kIterations) ? core::default_iterations(o.algorithm, feedback)
+                                             : PG_GETARG_INT32(kIterations);
     o.seed = static_cast<uint64_t>(PG_GETARG_INT64(kSeed));
     o.regularization = PG_GETARG_FLOAT8(kRegularization);
     o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it

@@ -103,7 +103,7 @@ CREATE TYPE @extschema@.cfrec_similar_item AS (
 );
 
 -- Defaults were tuned on held-out MovieLens data (bench/RESULTS.md) and match
--- the core's TrainOptions. regularization is weighted by each user's and
+-- the core's TrainOptions and default_iterations(). regularization is weighted by each user's and
 -- item's number of interactions; alpha only matters for implicit feedback.
 -- Not STRICT, so that a NULL argument gets a clear error, not a NULL result.
 CREATE FUNCTION @extschema@.cfrec_train(
@@ -114,7 +114,7 @@ CREATE FUNCTION @extschema@.cfrec_train(
     rating_column  text    DEFAULT 'rating',
     feedback       text    DEFAULT 'explicit',
     factors        integer DEFAULT 64,
-    iterations     integer DEFAULT 15,
+    iterations     integer DEFAULT NULL,  -- NULL: 8 explicit ALS, 15 implicit ALS, 40 SVD
     regularization float8  DEFAULT 0.1,
     alpha          float8  DEFAULT 1.0,
     seed           bigint  DEFAULT 42,
