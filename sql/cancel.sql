@@ -26,3 +26,18 @@ SELECT stopped, seconds < 5 AS promptly FROM train_until_stopped();
 RESET statement_timeout;
 SELECT version = :v AS untouched, factors FROM cfrec_models WHERE model = 'long';
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'long');
+-- The cancelled training is in cfrec_training_log, written after the rollback.
+CREATE FUNCTION wait_for_cancel_log() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. 200 LOOP
+        IF EXISTS (SELECT 1 FROM cfrec_training_log WHERE model = 'long' AND outcome = 'cancelled') THEN
+            RETURN true;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RETURN false;
+END $$;
+SELECT wait_for_cancel_log();
+SELECT outcome, sqlstate, error, rows_read, jsonb_array_length(iterations) > 0 AS some_iterations,
+       seconds < 5 AS promptly
+FROM cfrec_training_log WHERE model = 'long' AND outcome = 'cancelled';

@@ -9,7 +9,12 @@
 #include "pg/core_call.h"
 #include "pg/model_store.h"
 #include "pg/settings.h"
+#include "pg/training_log.h"
 #include "pg/training_source.h"
+
+extern "C" {
+#include "utils/json.h"
+}
 
 namespace cfrec::pg {
 
@@ -87,7 +92,8 @@ void report_skipped(const SourceCounts &counts) {
                                static_cast<long long>(counts.null_ratings))));
 }
 
-void report_iteration(const core::IterationReport &r, int iterations) {
+void report_iteration(const core::IterationReport &r, int iterations, TrainingLog *log) {
+    training_log_iteration(log, r.iteration, r.loss, r.rmse, r.seconds);
     // Timing goes into DETAIL, so terse output (and regression tests) stay stable.
     if (std::isnan(r.rmse))
         ereport(NOTICE,
@@ -126,12 +132,15 @@ extern "C" {
 PG_FUNCTION_INFO_V1(cfrec_train);
 }
 
-extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
+namespace {
+
+Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     instr_time started;
     INSTR_TIME_SET_CURRENT(started);
     require_argument(fcinfo, kSource, "source");
     const Oid relation = PG_GETARG_OID(kSource);
     const char *name = model_argument(fcinfo, kModel);
+    log->model = name;
     const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
     const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
     const core::Feedback feedback = feedback_argument(fcinfo);
@@ -150,7 +159,17 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
                                        ? nullptr
                                        : text_to_cstring(PG_GETARG_TEXT_PP(kWatermarkColumn));
     const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;
-    const char *schema = extension_schema(fcinfo);
+    const char *schema = log->schema;
+    appendStringInfoString(&log->parameters, "{\"source\": ");
+    escape_json(&log->parameters, source.relation);
+    appendStringInfo(&log->parameters,
+                     ", \"feedback\": \"%s\", \"algorithm\": \"%s\", "
+                     "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
+                     "\"alpha\": %g, \"learning_rate\": %g, \"seed\": %lld}",
+                     implicit ? "implicit" : "explicit",
+                     options.algorithm == core::Algorithm::Svd ? "svd" : "als", options.factors,
+                     options.iterations, options.regularization, options.alpha,
+                     options.learning_rate, static_cast<long long>(options.seed));
 
     // C++ state lives on the heap, owned by this call's memory context, so an
     // ERROR or a cancel anywhere below frees it.
@@ -171,6 +190,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
                                 : nullptr;
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
+    log->rows_read = counts.rows_used + counts.null_ids + counts.null_ratings;
     const double read_seconds = seconds_since(&phase);
     report_skipped(counts);
     int64 duplicates = 0;
@@ -191,7 +211,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
         core::IterationReport report;
         call_core([&] { report = (*trainer)->step(core_stop_check()); });
         loss = report.loss;
-        report_iteration(report, options.iterations);
+        report_iteration(report, options.iterations, log);
         CHECK_FOR_INTERRUPTS();
     }
     call_core([&] {
@@ -224,6 +244,7 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     record.interactions = counts.rows_used - duplicates;
     record.loss = loss;
     store_model(schema, record, m, started);
+    training_log_success(log);
     ereport(
         NOTICE,
         (errmsg("cfrec: trained model \"%s\"", name),
@@ -235,4 +256,20 @@ extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
     SPI_finish();
     model->reset();
     return summary_row(fcinfo, record);
+}
+
+}  // namespace
+
+extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
+    TrainingLog *log = training_log_begin(extension_schema(fcinfo), "train");
+    volatile Datum result = 0;
+    PG_TRY();
+    { result = train(fcinfo, log); }
+    PG_CATCH();
+    {
+        training_log_failure(log);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    return result;
 }

@@ -4,6 +4,7 @@
 #include "pg/model_store.h"
 #include "pg/refresh.h"
 #include "pg/result_set.h"
+#include "pg/training_log.h"
 #include "pg/training_source.h"
 
 using namespace cfrec;
@@ -13,9 +14,12 @@ extern "C" {
 PG_FUNCTION_INFO_V1(cfrec_update);
 }
 
-extern "C" Datum cfrec_update(PG_FUNCTION_ARGS) {
+namespace {
+
+Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const char *name = model_argument(fcinfo, 0);
-    const char *schema = extension_schema(fcinfo);
+    const char *schema = log->schema;
+    log->model = name;
     ResultSet rs = begin_result_set(fcinfo);
 
     SPI_connect();
@@ -66,6 +70,24 @@ extern "C" Datum cfrec_update(PG_FUNCTION_ARGS) {
                     watermark ? PointerGetDatum(cstring_to_text(watermark)) : 0};
     bool row_nulls[3] = {false, false, watermark == nullptr};
     tuplestore_putvalues(rs.store, rs.desc, row, row_nulls);
+    appendStringInfo(&log->parameters, "{\"refreshed_users\": %lld, \"refreshed_items\": %lld}",
+                     static_cast<long long>(users), static_cast<long long>(items));
+    training_log_success(log);
     SPI_finish();
+    return (Datum)0;
+}
+
+}  // namespace
+
+extern "C" Datum cfrec_update(PG_FUNCTION_ARGS) {
+    TrainingLog *log = training_log_begin(extension_schema(fcinfo), "update");
+    PG_TRY();
+    { update(fcinfo, log); }
+    PG_CATCH();
+    {
+        training_log_failure(log);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
     return (Datum)0;
 }

@@ -87,6 +87,51 @@ SELECT m.name AS model, m.feedback, m.algorithm, m.source,
 FROM @extschema@.cfrec_model m;
 GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
 
+-- One row per cfrec_train and cfrec_update call, whatever its outcome. A
+-- success is written in the caller's transaction (it rolls back with the
+-- model); an error or a cancel is written by a background worker, because
+-- the caller's transaction rolls back.
+CREATE TABLE @extschema@.cfrec_training_log (
+    id                bigserial PRIMARY KEY,
+    model             text NOT NULL,
+    operation         text NOT NULL CHECK (operation IN ('train', 'update')),
+    started_at        timestamptz NOT NULL,
+    seconds           float8 NOT NULL,
+    rows_read         bigint,                       -- NULL for updates
+    iterations        jsonb NOT NULL DEFAULT '[]',  -- [{iteration, loss, rmse, seconds}]
+    final_loss        float8,
+    peak_memory_bytes bigint,  -- the backend's peak resident memory during the call (Linux)
+    outcome           text NOT NULL CHECK (outcome IN ('ok', 'error', 'cancelled')),
+    error             text,
+    sqlstate          text,
+    run_by            name NOT NULL,
+    parameters        jsonb
+);
+CREATE INDEX ON @extschema@.cfrec_training_log (model, started_at);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log_id_seq', '');
+REVOKE ALL ON @extschema@.cfrec_training_log FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_training_log TO PUBLIC;
+
+-- What an operator looks at: each model's size, age, and its last run.
+CREATE VIEW @extschema@.cfrec_model_status AS
+SELECT m.name AS model, m.feedback, m.algorithm, m.users, m.items, m.interactions,
+       (m.users + m.items) * m.factors * 4 AS factor_bytes,
+       m.trained_at,
+       pg_catalog.now() - m.trained_at AS age,
+       GREATEST(m.trained_at, m.updated_at) AS changed_at,
+       m.train_seconds, m.loss,
+       last.started_at AS last_run_at, last.operation AS last_operation,
+       last.outcome AS last_outcome, last.seconds AS last_run_seconds, last.error AS last_error,
+       recent.failures AS failures_last_day
+FROM @extschema@.cfrec_model m
+LEFT JOIN LATERAL (SELECT l.* FROM @extschema@.cfrec_training_log l
+                   WHERE l.model = m.name ORDER BY l.started_at DESC, l.id DESC LIMIT 1) last ON true
+LEFT JOIN LATERAL (SELECT count(*) AS failures FROM @extschema@.cfrec_training_log l
+                   WHERE l.model = m.name AND l.outcome <> 'ok'
+                     AND l.started_at > pg_catalog.now() - interval '1 day') recent ON true;
+GRANT SELECT ON @extschema@.cfrec_model_status TO PUBLIC;
+
 CREATE TYPE @extschema@.cfrec_training_summary AS (
     model        text,
     feedback     text,

@@ -1,0 +1,59 @@
+-- cfrec_training_log records every training and update with its outcome;
+-- cfrec_model_status shows each model's size, age and last run.
+\set VERBOSITY terse
+SET client_min_messages = warning;
+CREATE TABLE log_ratings AS
+SELECT u AS user_id, i AS item_id, (1 + (u * i) % 5)::real AS rating, now() - interval '1 day' AS at
+FROM generate_series(1, 30) u, generate_series(1, 20) i WHERE (u + i) % 3 = 0;
+-- A failed call's row is written by a background worker once the caller's
+-- transaction has rolled back: wait for it.
+CREATE FUNCTION wait_for_log(m text, wanted text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. 200 LOOP
+        IF EXISTS (SELECT 1 FROM cfrec_training_log WHERE model = m AND outcome = wanted) THEN
+            RETURN true;
+        END IF;
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+    RETURN false;
+END $$;
+
+-- A success: one row, with the iterations' losses, ending at the model's loss.
+SELECT users FROM cfrec_train('log_ratings', model => 'logged', factors => 3,
+                              watermark_column => 'at');
+SELECT l.operation, l.outcome, l.rows_read, jsonb_array_length(l.iterations) AS iterations,
+       l.iterations -> 0 ?& ARRAY['iteration', 'loss', 'rmse', 'seconds'] AS step_fields,
+       abs(l.final_loss - m.loss) < 1e-6 * m.loss AS final_loss_is_models, l.peak_memory_bytes > 0 AS has_peak,
+       l.run_by = current_user AS run_by_me, l.parameters ->> 'factors' AS factors,
+       l.error IS NULL AS no_error
+FROM cfrec_training_log l JOIN cfrec_models m USING (model) WHERE l.model = 'logged';
+
+-- A rolled-back training leaves no row: the log commits with the model.
+BEGIN;
+SELECT users FROM cfrec_train('log_ratings', model => 'rolled_back', factors => 3);
+ROLLBACK;
+SELECT count(*) FROM cfrec_training_log WHERE model = 'rolled_back';
+
+-- An error is logged although its transaction rolls back.
+INSERT INTO log_ratings VALUES (1, 1, 'NaN', now());
+SELECT users FROM cfrec_train('log_ratings', model => 'logged', factors => 3);
+SELECT wait_for_log('logged', 'error');
+SELECT outcome, sqlstate, error, iterations FROM cfrec_training_log
+WHERE model = 'logged' AND outcome = 'error';
+DELETE FROM log_ratings WHERE rating = 'NaN';
+
+-- Updates are logged too, with what they refreshed.
+INSERT INTO log_ratings VALUES (31, 1, 5, now()), (31, 2, 4, now());
+SELECT refreshed_users, refreshed_items FROM cfrec_update('logged');
+SELECT operation, outcome, parameters FROM cfrec_training_log
+WHERE model = 'logged' AND operation = 'update';
+
+-- The operator's view: the last run was the update; one failure today.
+SELECT model, users, items, factor_bytes, age < interval '1 hour' AS fresh, last_operation,
+       last_outcome, failures_last_day
+FROM cfrec_model_status WHERE model = 'logged';
+
+-- Everyone may read the log; nobody but trainers may write it.
+SELECT has_table_privilege('public', 'cfrec_training_log', 'SELECT') AS public_reads,
+       has_table_privilege('public', 'cfrec_training_log', 'INSERT') AS public_writes;
+SELECT cfrec_drop_model('logged');
