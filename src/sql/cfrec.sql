@@ -602,3 +602,129 @@ BEGIN
     DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
 END
 $$;
+
+-- The feedback loop: what was shown (cfrec_serve), how users reacted
+-- (cfrec_feedback), and how well the model does online (cfrec_online_metrics).
+CREATE TABLE @extschema@.cfrec_impressions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    model      text NOT NULL,
+    user_id    bigint NOT NULL,
+    rank       integer NOT NULL,
+    score      real,
+    shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id)
+);
+CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
+CREATE TABLE @extschema@.cfrec_reactions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    liked      boolean NOT NULL,
+    reacted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id),
+    FOREIGN KEY (session_id, item_id) REFERENCES @extschema@.cfrec_impressions ON DELETE CASCADE
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_impressions', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_reactions', '');
+REVOKE ALL ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions TO PUBLIC;
+
+-- cfrec_recommend, plus a new session id under which the list is logged.
+-- The application passes session_id back with each reaction.
+CREATE FUNCTION @extschema@.cfrec_serve(user_id bigint, k integer DEFAULT 10,
+                                        model text DEFAULT 'default')
+RETURNS TABLE (session_id uuid, rank integer, item_id bigint, score real)
+LANGUAGE sql VOLATILE
+AS $$
+    WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
+    shown AS (
+        INSERT INTO @extschema@.cfrec_impressions (session_id, item_id, model, user_id, rank, score)
+        SELECT session.id, r.item_id, $3, $1, r.ordinality::integer, r.score
+        FROM session, @extschema@.cfrec_recommend($1, $2, $3) WITH ORDINALITY r
+        RETURNING cfrec_impressions.session_id, cfrec_impressions.rank,
+                  cfrec_impressions.item_id, cfrec_impressions.score)
+    SELECT * FROM shown ORDER BY 2
+$$;
+
+-- Records a reaction to an item shown in a session; a later reaction to the
+-- same item replaces the earlier one.
+CREATE FUNCTION @extschema@.cfrec_feedback(session_id uuid, item_id bigint,
+                                           liked boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF session_id IS NULL OR item_id IS NULL OR liked IS NULL THEN
+        RAISE EXCEPTION 'session_id, item_id and liked must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id
+                                                   AND i.item_id = cfrec_feedback.item_id;
+    IF NOT FOUND THEN
+        PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown session %', session_id USING ERRCODE = 'undefined_object',
+                HINT = 'Pass the session_id that cfrec_serve returned with the recommendations.';
+        END IF;
+        RAISE EXCEPTION 'item % was not shown in session %', item_id, session_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Feedback is recorded only for the items cfrec_serve returned in that session.';
+    END IF;
+    INSERT INTO @extschema@.cfrec_reactions AS r (session_id, item_id, liked)
+    VALUES (cfrec_feedback.session_id, cfrec_feedback.item_id, cfrec_feedback.liked)
+    ON CONFLICT ON CONSTRAINT cfrec_reactions_pkey
+    DO UPDATE SET liked = excluded.liked, reacted_at = excluded.reacted_at;
+END
+$$;
+
+-- Online quality of a model from its sessions shown since `since`, counting
+-- the top k of each list:
+--   precision      mean over sessions of (liked items in the top k) / k
+--   recall         mean over sessions with a like of
+--                  (liked items in the top k) / (liked items in the session)
+--   click_through  reactions (liked or not) on top-k items / top-k items shown
+-- plus the counts behind them.
+CREATE FUNCTION @extschema@.cfrec_online_metrics(
+    model text,
+    since timestamptz DEFAULT now() - interval '1 day',
+    k     integer     DEFAULT 3)
+RETURNS TABLE (metric text, value float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR since IS NULL OR k IS NULL THEN
+        RAISE EXCEPTION 'model, since and k must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF k < 1 THEN
+        RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH shown AS (
+        SELECT i.session_id, i.item_id, i.rank, r.liked
+        FROM @extschema@.cfrec_impressions i
+        LEFT JOIN @extschema@.cfrec_reactions r USING (session_id, item_id)
+        WHERE i.model = cfrec_online_metrics.model AND i.shown_at >= since),
+    sessions AS (
+        SELECT s.session_id,
+               count(*) FILTER (WHERE s.rank <= k AND s.liked) AS liked_top,
+               count(*) FILTER (WHERE s.liked) AS liked_all,
+               count(*) FILTER (WHERE s.rank <= k) AS shown_top,
+               count(*) FILTER (WHERE s.rank <= k AND s.liked IS NOT NULL) AS reacted_top
+        FROM shown s GROUP BY s.session_id)
+    SELECT m.metric, m.value FROM (
+        SELECT avg(liked_top::float8 / k) AS precision,
+               avg(liked_top::float8 / liked_all) FILTER (WHERE liked_all > 0) AS recall,
+               sum(reacted_top)::float8 / nullif(sum(shown_top), 0) AS click_through,
+               count(*)::float8 AS sessions,
+               coalesce(sum(shown_top), 0)::float8 AS impressions,
+               coalesce(sum(reacted_top), 0)::float8 AS reactions,
+               coalesce(sum(liked_top), 0)::float8 AS likes
+        FROM sessions) a,
+    LATERAL (VALUES ('precision', a.precision), ('recall', a.recall),
+                    ('click_through', a.click_through), ('sessions', a.sessions),
+                    ('impressions', a.impressions), ('reactions', a.reactions),
+                    ('likes', a.likes)) m(metric, value);
+END
+$$;

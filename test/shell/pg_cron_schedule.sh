@@ -34,3 +34,8 @@ result=$(q -c "SELECT updates >= 1 AND last_update_users = 1 FROM cfrec_models W
 echo "cfrec_models after the scheduled run: $result"
 [ "$result" = t ]
 [ "$(q -c "SELECT count(*) FROM cfrec_user_factors WHERE model = 'default' AND id = 900")" = 1 ]
+# ... and in cfrec_training_log, run by the scheduler's role.
+logged=$(q -c "SELECT count(*) FROM cfrec_training_log WHERE model = 'default' AND operation = 'update'
+               AND outcome = 'ok' AND parameters ->> 'refreshed_users' = '1'")
+echo "cfrec_training_log rows of the scheduled update: $logged"
+[ "$logged" = 1 ]
