@@ -728,3 +728,31 @@ BEGIN
                     ('likes', a.likes)) m(metric, value);
 END
 $$;
+
+-- k-means (k-means++ seeding, Lloyd iterations) of a model's user or item
+-- vectors. Clusters are numbered 1..k in the order of their lowest-numbered
+-- member; distance is to the cluster's centroid. Same arguments, same answer.
+CREATE FUNCTION @extschema@.cfrec_kmeans(
+    model      text,
+    k          integer,
+    of         text    DEFAULT 'users',
+    iterations integer DEFAULT 50,
+    seed       bigint  DEFAULT 42)
+RETURNS TABLE (id bigint, cluster integer, distance real)
+AS 'MODULE_PATHNAME', 'cfrec_kmeans'
+LANGUAGE C VOLATILE;
+
+-- The clusters cfrec_kmeans finds, each with its size and its `top` most
+-- characteristic items: for user clusters the items the centroid scores
+-- highest (score), for item clusters the members nearest the centroid
+-- (score = distance). Join item_id to your catalogue for titles and genres.
+CREATE FUNCTION @extschema@.cfrec_describe_clusters(
+    model      text,
+    k          integer,
+    of         text    DEFAULT 'users',
+    iterations integer DEFAULT 50,
+    seed       bigint  DEFAULT 42,
+    top        integer DEFAULT 10)
+RETURNS TABLE (cluster integer, size bigint, rank integer, item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_describe_clusters'
+LANGUAGE C VOLATILE;

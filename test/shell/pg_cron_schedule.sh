@@ -15,15 +15,16 @@ trap 'scripts/pg-private stop "$dir/data"; rm -rf "$dir"' EXIT
 eval "$(scripts/pg-private env "$dir/data" $port)"
 psql -qX -d postgres -c "CREATE DATABASE cron_test"
 q() { psql -qXAt -v ON_ERROR_STOP=1 -d cron_test -c "SET client_min_messages = warning" "$@"; }
-q -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION cfrec" \
-  -c "CREATE TABLE ratings (user_id int, item_id int, rating real, added_at timestamptz DEFAULT clock_timestamp())" \
+# The Docker image's first-start script creates pg_cron and cfrec.
+psql -qX -v ON_ERROR_STOP=1 -d cron_test -f docker/initdb/10-cfrec.sql
+q -c "CREATE TABLE ratings (user_id int, item_id int, rating real, added_at timestamptz DEFAULT clock_timestamp())" \
   -c "INSERT INTO ratings (user_id, item_id, rating)
       SELECT u, i, 1 + (u * i) % 5 FROM generate_series(1, 40) u, generate_series(1, 30) i WHERE (u + i) % 3 = 0" \
   -c "SELECT users FROM cfrec_train('ratings', factors => 4, iterations => 3, watermark_column => 'added_at')" \
   -c "INSERT INTO ratings (user_id, item_id, rating) VALUES (900, 3, 5), (900, 6, 4)" >/dev/null
 # The example, as the README gives it:
 q -c "SELECT cron.schedule('cfrec-update', '* * * * *', \$\$SELECT * FROM cfrec_update('default')\$\$)" >/dev/null
-for second in $(seq 1 75); do
+for _ in $(seq 1 75); do
     status=$(q -c "SELECT status FROM cron.job_run_details ORDER BY runid DESC LIMIT 1")
     [ -n "$status" ] && [ "$status" != running ] && [ "$status" != starting ] && break
     sleep 1
