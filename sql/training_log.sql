@@ -34,12 +34,15 @@ SELECT users FROM cfrec_train('log_ratings', model => 'rolled_back', factors => 
 ROLLBACK;
 SELECT count(*) FROM cfrec_training_log WHERE model = 'rolled_back';
 
--- An error is logged although its transaction rolls back.
+-- An error is logged although its transaction rolls back (and whatever the
+-- session's DateStyle: the worker that writes the row has its own).
 INSERT INTO log_ratings VALUES (1, 1, 'NaN', now());
+SET DateStyle = 'SQL, DMY';
 SELECT users FROM cfrec_train('log_ratings', model => 'logged', factors => 3);
+RESET DateStyle;
 SELECT wait_for_log('logged', 'error');
-SELECT outcome, sqlstate, error, iterations FROM cfrec_training_log
-WHERE model = 'logged' AND outcome = 'error';
+SELECT outcome, sqlstate, error, iterations, abs(extract(epoch FROM now() - started_at)) < 600 AS started_now
+FROM cfrec_training_log WHERE model = 'logged' AND outcome = 'error';
 DELETE FROM log_ratings WHERE rating = 'NaN';
 
 -- Updates are logged too, with what they refreshed.

@@ -63,7 +63,10 @@ char *row_json(const TrainingLog *log, const char *outcome, const ErrorData *err
     appendStringInfoString(&b, "{\"model\":");
     escape_json(&b, log->model);
     json_text(&b, "operation", log->operation);
-    json_text(&b, "started_at", timestamptz_to_str(log->started_at));
+    // ISO 8601 with its offset: the worker may run with another DateStyle.
+    json_text(
+        &b, "started_at",
+        JsonEncodeDateTime(nullptr, TimestampTzGetDatum(log->started_at), TIMESTAMPTZOID, nullptr));
     json_number(&b, "seconds", INSTR_TIME_GET_DOUBLE(now), "%.6f");
     json_number(&b, "rows_read", log->rows_read >= 0 ? double(log->rows_read) : NAN, "%.0f");
     appendStringInfo(&b, ",\"iterations\":[%s]", log->steps.data);
