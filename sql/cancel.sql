@@ -26,18 +26,20 @@ SELECT stopped, seconds < 5 AS promptly FROM train_until_stopped();
 RESET statement_timeout;
 SELECT version = :v AS untouched, factors FROM cfrec_models WHERE model = 'long';
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'long');
--- The cancelled training is in cfrec_training_log, written after the rollback.
-CREATE FUNCTION wait_for_cancel_log() RETURNS boolean LANGUAGE plpgsql AS $$
+-- The cancelled training is in cfrec_training_log. A failed call's row is
+-- written by a background worker once the caller's transaction has rolled
+-- back, so wait for it (sql/training_log uses this helper too).
+CREATE FUNCTION wait_for_log(m text, wanted text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
     FOR i IN 1 .. 200 LOOP
-        IF EXISTS (SELECT 1 FROM cfrec_training_log WHERE model = 'long' AND outcome = 'cancelled') THEN
+        IF EXISTS (SELECT 1 FROM cfrec_training_log WHERE model = m AND outcome = wanted) THEN
             RETURN true;
         END IF;
         PERFORM pg_sleep(0.05);
     END LOOP;
     RETURN false;
 END $$;
-SELECT wait_for_cancel_log();
+SELECT wait_for_log('long', 'cancelled');
 SELECT outcome, sqlstate, error, rows_read, jsonb_array_length(iterations) > 0 AS some_iterations,
        seconds < 5 AS promptly
 FROM cfrec_training_log WHERE model = 'long' AND outcome = 'cancelled';

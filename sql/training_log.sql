@@ -5,18 +5,7 @@ SET client_min_messages = warning;
 CREATE TABLE log_ratings AS
 SELECT u AS user_id, i AS item_id, (1 + (u * i) % 5)::real AS rating, now() - interval '1 day' AS at
 FROM generate_series(1, 30) u, generate_series(1, 20) i WHERE (u + i) % 3 = 0;
--- A failed call's row is written by a background worker once the caller's
--- transaction has rolled back: wait for it.
-CREATE FUNCTION wait_for_log(m text, wanted text) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1 .. 200 LOOP
-        IF EXISTS (SELECT 1 FROM cfrec_training_log WHERE model = m AND outcome = wanted) THEN
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.05);
-    END LOOP;
-    RETURN false;
-END $$;
+-- wait_for_log(model, outcome) comes from sql/cancel, which runs first.
 
 -- A success: one row, with the iterations' losses, ending at the model's loss.
 SELECT users FROM cfrec_train('log_ratings', model => 'logged', factors => 3,
