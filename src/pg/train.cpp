@@ -261,15 +261,5 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
 }  // namespace
 
 extern "C" Datum cfrec_train(PG_FUNCTION_ARGS) {
-    TrainingLog *log = training_log_begin(extension_schema(fcinfo), "train");
-    volatile Datum result = 0;
-    PG_TRY();
-    { result = train(fcinfo, log); }
-    PG_CATCH();
-    {
-        training_log_failure(log);
-        PG_RE_THROW();
-    }
-    PG_END_TRY();
-    return result;
+    return with_training_log(fcinfo, "train", train);
 }

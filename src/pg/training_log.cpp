@@ -1,8 +1,9 @@
-#include "pg/training_log.h"
-
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+
+#include "pg/arguments.h"
+#include "pg/training_log.h"
 
 extern "C" {
 #include "access/xact.h"
@@ -134,7 +135,9 @@ void write_detached(const char *schema, const char *json) {
 
 }  // namespace
 
-TrainingLog *training_log_begin(const char *schema, const char *operation) {
+// A log in the current memory context. Resets the backend's peak memory
+// reading, so the row reports this call's peak.
+static TrainingLog *training_log_begin(const char *schema, const char *operation) {
     auto *log = static_cast<TrainingLog *>(palloc0(sizeof(TrainingLog)));
     log->schema = schema;
     log->operation = operation;
@@ -158,7 +161,6 @@ void training_log_iteration(TrainingLog *log, int iteration, double loss, double
     json_number(&log->steps, "rmse", rmse, "%.9g");
     json_number(&log->steps, "seconds", seconds, "%.6f");
     appendStringInfoChar(&log->steps, '}');
-    log->iterations_done = iteration;
     log->final_loss = loss;
     MemoryContextSwitchTo(old);
 }
@@ -167,6 +169,10 @@ void training_log_success(TrainingLog *log) {
     insert_row(log->schema, row_json(log, "ok", nullptr));
 }
 
+namespace {
+
+// From PG_CATCH, before re-throwing. Never throws; problems go to the
+// server log.
 void training_log_failure(TrainingLog *log) {
     MemoryContext old = MemoryContextSwitchTo(log->context);
     ErrorData *error = CopyErrorData();
@@ -180,6 +186,23 @@ void training_log_failure(TrainingLog *log) {
     write_detached(log->schema, row_json(log, outcome, error));
     MemoryContextSwitchTo(before);
     RESUME_INTERRUPTS();
+}
+
+}  // namespace
+
+Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
+                        Datum (*body)(FunctionCallInfo, TrainingLog *)) {
+    TrainingLog *log = training_log_begin(extension_schema(fcinfo), operation);
+    volatile Datum result = 0;
+    PG_TRY();
+    { result = body(fcinfo, log); }
+    PG_CATCH();
+    {
+        training_log_failure(log);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    return result;
 }
 
 }  // namespace cfrec::pg

@@ -15,24 +15,22 @@ struct TrainingLog {
     const char *operation;
     TimestampTz started_at;
     instr_time started;
-    int64 rows_read;  // -1: unknown
-    int iterations_done;
+    int64 rows_read;            // -1: unknown
     double final_loss;          // NaN until an iteration ran
     StringInfoData steps;       // JSON objects, one per iteration, comma-separated
     StringInfoData parameters;  // a JSON object, or empty
     MemoryContext context;      // where the log lives; outlives an ERROR
 };
 
-// Starts a log in the current memory context and resets the backend's peak
-// memory reading, so the row reports this call's peak.
-TrainingLog *training_log_begin(const char *schema, const char *operation);
 void training_log_iteration(TrainingLog *log, int iteration, double loss, double rmse,
                             double seconds);
 // Writes outcome "ok" through SPI (which must be connected).
 void training_log_success(TrainingLog *log);
-// For PG_CATCH, before re-throwing: records "error" or "cancelled" with the
-// pending error's message. Never throws; problems go to the server log.
-void training_log_failure(TrainingLog *log);
+// Runs body(fcinfo, log) with a fresh log for `operation`; if body raises an
+// ERROR (or is cancelled), records "error" or "cancelled" with its message,
+// then re-raises it. body records success itself, inside its transaction.
+Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
+                        Datum (*body)(FunctionCallInfo, TrainingLog *));
 
 }  // namespace cfrec::pg
 

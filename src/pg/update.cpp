@@ -80,14 +80,5 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
 }  // namespace
 
 extern "C" Datum cfrec_update(PG_FUNCTION_ARGS) {
-    TrainingLog *log = training_log_begin(extension_schema(fcinfo), "update");
-    PG_TRY();
-    { update(fcinfo, log); }
-    PG_CATCH();
-    {
-        training_log_failure(log);
-        PG_RE_THROW();
-    }
-    PG_END_TRY();
-    return (Datum)0;
+    return with_training_log(fcinfo, "update", update);
 }
