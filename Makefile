@@ -3,14 +3,20 @@
 # The C++ core is also built alone by CMakeLists.txt for its unit tests.
 
 EXTENSION = cfrec
-EXTVERSION = 0.1.0
+# The version lives in one place, cfrec.control.
+EXTVERSION = $(shell sed -n "s/^default_version = '\\(.*\\)'/\\1/p" $(EXTENSION).control)
 MODULE_big = cfrec
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp))
 GLUE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
+# src/sql/cfrec.sql is the current version's script, installed as
+# cfrec--$(EXTVERSION).sql; src/sql/ also holds the first release's frozen
+# script and one upgrade step per release (cfrec--A--B.sql), all installed, so
+# any version can be created (CREATE EXTENSION ... VERSION) or updated from.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard src/sql/$(EXTENSION)--*.sql)
 
 # pg_regress: every file in sql/ must be listed in the schedule (checked by
 # scripts/check-schedule), so a new test cannot be forgotten.

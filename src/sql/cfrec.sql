@@ -1,5 +1,17 @@
 -- cfrec: collaborative-filtering recommendations inside PostgreSQL.
+-- The script of the current version (the Makefile installs it as
+-- cfrec--<default_version>.sql). Every change to what it creates ships, in the
+-- same commit, a step src/sql/cfrec--OLD--NEW.sql and a version bump in
+-- cfrec.control; test/shell/upgrade.sh proves that the chain of steps from
+-- every older version gives exactly what this script gives.
 \echo Use "CREATE EXTENSION cfrec" to load this file. \quit
+
+-- ==========================================================================
+-- Catalog tables
+-- Models, the training log and the feedback loop's records. They hold users'
+-- data: registered with pg_extension_config_dump so pg_dump keeps their rows,
+-- and an upgrade step alters them in place, never drops them.
+-- ==========================================================================
 
 -- Models live in ordinary tables so pg_dump, replication and psql see them.
 -- Every training takes a new version; serving caches are keyed by it.
@@ -50,6 +62,7 @@ CREATE TABLE @extschema@.cfrec_user_factors (
     version bigint NOT NULL,  -- model version that wrote this row
     PRIMARY KEY (model, id)
 );
+
 CREATE INDEX ON @extschema@.cfrec_user_factors (model, version);
 
 CREATE TABLE @extschema@.cfrec_item_factors (
@@ -61,31 +74,24 @@ CREATE TABLE @extschema@.cfrec_item_factors (
     version      bigint NOT NULL,   -- model version that wrote this row
     PRIMARY KEY (model, id)
 );
+
 CREATE INDEX ON @extschema@.cfrec_item_factors (model, version);
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model', '');
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_user_factors', '');
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_item_factors', '');
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model_version_seq', '');
 
 -- Anyone may read models; training needs write grants from an administrator
 -- (see README, "Privileges").
 REVOKE ALL ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
               @extschema@.cfrec_item_factors FROM PUBLIC;
+
 GRANT SELECT ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
                 @extschema@.cfrec_item_factors TO PUBLIC;
-
-CREATE VIEW @extschema@.cfrec_models AS
-SELECT m.name AS model, m.feedback, m.algorithm, m.source,
-       m.user_column, m.item_column, m.rating_column,
-       m.factors, m.iterations, m.regularization, m.alpha, m.seed,
-       m.users, m.items, m.interactions,
-       (m.users + m.items) * m.factors * 4 AS factor_bytes,
-       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
-       m.watermark_column, m.watermark, m.updated_at, m.updates,
-       m.last_update_users, m.last_update_items
-FROM @extschema@.cfrec_model m;
-GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
 
 -- One row per cfrec_train and cfrec_update call, whatever its outcome. A
 -- success is written in the caller's transaction (it rolls back with the
@@ -107,11 +113,65 @@ CREATE TABLE @extschema@.cfrec_training_log (
     run_by            name NOT NULL,
     parameters        jsonb
 );
+
 CREATE INDEX ON @extschema@.cfrec_training_log (model, started_at);
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log', '');
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log_id_seq', '');
+
 REVOKE ALL ON @extschema@.cfrec_training_log FROM PUBLIC;
+
 GRANT SELECT ON @extschema@.cfrec_training_log TO PUBLIC;
+
+-- The feedback loop's records: each list cfrec_serve showed, and the
+-- reactions cfrec_feedback recorded to its items.
+CREATE TABLE @extschema@.cfrec_impressions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    model      text NOT NULL,
+    user_id    bigint NOT NULL,
+    rank       integer NOT NULL,
+    score      real,
+    shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id)
+);
+
+CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
+
+CREATE TABLE @extschema@.cfrec_reactions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    liked      boolean NOT NULL,
+    reacted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id),
+    FOREIGN KEY (session_id, item_id) REFERENCES @extschema@.cfrec_impressions ON DELETE CASCADE
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_impressions', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_reactions', '');
+
+REVOKE ALL ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions FROM PUBLIC;
+
+GRANT SELECT ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions TO PUBLIC;
+
+-- ==========================================================================
+-- Views and types
+-- ==========================================================================
+
+CREATE VIEW @extschema@.cfrec_models AS
+SELECT m.name AS model, m.feedback, m.algorithm, m.source,
+       m.user_column, m.item_column, m.rating_column,
+       m.factors, m.iterations, m.regularization, m.alpha, m.seed,
+       m.users, m.items, m.interactions,
+       (m.users + m.items) * m.factors * 4 AS factor_bytes,
+       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
+       m.watermark_column, m.watermark, m.updated_at, m.updates,
+       m.last_update_users, m.last_update_items
+FROM @extschema@.cfrec_model m;
+
+GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
 
 -- What an operator looks at: each model's size, age, and its last run.
 CREATE VIEW @extschema@.cfrec_model_status AS
@@ -130,7 +190,20 @@ LEFT JOIN LATERAL (SELECT l.* FROM @extschema@.cfrec_training_log l
 LEFT JOIN LATERAL (SELECT count(*) AS failures FROM @extschema@.cfrec_training_log l
                    WHERE l.model = m.name AND l.outcome <> 'ok'
                      AND l.started_at > pg_catalog.now() - interval '1 day') recent ON true;
+
 GRANT SELECT ON @extschema@.cfrec_model_status TO PUBLIC;
+
+-- This backend's serving cache (bounded by cfrec.cache_size). catch_ups
+-- counts how often an entry followed refreshes by reading only changed rows.
+CREATE FUNCTION @extschema@.cfrec_cache_stats()
+RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
+               catch_ups bigint)
+AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
+LANGUAGE C VOLATILE;
+
+CREATE VIEW @extschema@.cfrec_cache AS SELECT * FROM @extschema@.cfrec_cache_stats();
+
+GRANT SELECT ON @extschema@.cfrec_cache TO PUBLIC;
 
 CREATE TYPE @extschema@.cfrec_training_summary AS (
     model        text,
@@ -146,6 +219,10 @@ CREATE TYPE @extschema@.cfrec_similar_item AS (
     item_id    bigint,
     similarity real
 );
+
+-- ==========================================================================
+-- Training and model management
+-- ==========================================================================
 
 -- Defaults were tuned on held-out MovieLens data (bench/RESULTS.md) and match
 -- the core's TrainOptions and default_iterations(). regularization is weighted by each user's and
@@ -169,6 +246,35 @@ CREATE FUNCTION @extschema@.cfrec_train(
 RETURNS @extschema@.cfrec_training_summary
 AS 'MODULE_PATHNAME', 'cfrec_train'
 LANGUAGE C VOLATILE;
+
+CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR if_exists IS NULL THEN
+        RAISE EXCEPTION 'model and if_exists must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
+    IF NOT FOUND THEN
+        IF if_exists THEN
+            RAISE NOTICE 'cfrec model "%" does not exist, skipping', model;
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'cfrec model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
+    END IF;
+    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_drop_model.model;
+    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
+END
+$$;
+
+-- ==========================================================================
+-- Serving
+-- ==========================================================================
 
 -- include restricts the candidates, exclude drops items; both act before
 -- ranking, so k rows come back whenever k items are eligible.
@@ -224,6 +330,59 @@ RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
 AS 'MODULE_PATHNAME', 'cfrec_recommend_all'
 LANGUAGE C VOLATILE;
 
+-- The most interacted items: in the training data, or, with since, among the
+-- source's rows of the last `since` (needs a timestamp or date watermark
+-- column). The answer for cold starts and for the "trending" shelf.
+CREATE FUNCTION @extschema@.cfrec_popular(
+    k     integer  DEFAULT 10,
+    model text     DEFAULT 'default',
+    since interval DEFAULT NULL)
+RETURNS TABLE (item_id bigint, interactions bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m @extschema@.cfrec_model;
+    source regclass;
+    kind regtype;
+BEGIN
+    IF k IS NULL OR model IS NULL THEN
+        RAISE EXCEPTION 'k and model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF k < 1 OR k > 1000000 THEN
+        RAISE EXCEPTION 'k must be between 1 and 1000000, not %', k
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = cfrec_popular.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
+    END IF;
+    IF since IS NULL THEN
+        RETURN QUERY SELECT f.id, f.interactions::bigint FROM @extschema@.cfrec_item_factors f
+                     WHERE f.model = m.name ORDER BY f.interactions DESC, f.id LIMIT k;
+        RETURN;
+    END IF;
+    source := m.source::regclass;  -- parsed as a name, never pasted as text
+    SELECT a.atttypid::regtype INTO kind FROM pg_attribute a
+    WHERE a.attrelid = source AND a.attname = m.watermark_column AND NOT a.attisdropped;
+    IF kind IS NULL OR kind NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION 'cfrec model "%" has no timestamp watermark column', model
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'since needs a model trained with watermark_column => a timestamp or date column.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT %I::bigint, count(*) FROM %s WHERE %I >= now() - $1 AND %I IS NOT NULL '
+        'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2',
+        m.item_column, source, m.watermark_column, m.item_column) USING since, k;
+END
+$$;
+
+-- ==========================================================================
+-- Refresh and update
+-- ==========================================================================
+
 -- Recomputes the factors of the given users (every user of the source when
 -- NULL) from their rows in the source now, item factors fixed: the exact
 -- least-squares step ALS makes. New users join the model; users left with no
@@ -247,6 +406,42 @@ CREATE FUNCTION @extschema@.cfrec_refresh_items(model text, item_ids bigint[] DE
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'cfrec_refresh_items'
 LANGUAGE C VOLATILE;
+
+-- A statement-level trigger that refreshes the users an INSERT touched:
+--   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
+--   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+--   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
+-- Runs as the inserting role, which needs write grants on cfrec's tables.
+CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m @extschema@.cfrec_model;
+    ids bigint[];
+BEGIN
+    IF TG_LEVEL <> 'STATEMENT' OR TG_NARGS <> 1 THEN
+        RAISE EXCEPTION 'cfrec_refresh_trigger() must be a statement-level trigger with the model name as its argument'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'CREATE TRIGGER ... AFTER INSERT ON ... REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cfrec_refresh_trigger(''model'')';
+    END IF;
+    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = TG_ARGV[0];
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist', TG_ARGV[0] USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('SELECT array_agg(DISTINCT %I::bigint) FROM new_rows WHERE %I IS NOT NULL',
+                   m.user_column, m.user_column) INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM @extschema@.cfrec_refresh_users(m.name, ids);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- ==========================================================================
+-- Evaluation and tuning
+-- ==========================================================================
 
 -- A model measured against held-out rows (from cfrec_split, say): RMSE and
 -- MAE for rating models; precision, recall, NDCG, MAP and hit rate at k with
@@ -487,147 +682,11 @@ BEGIN
 END
 $$;
 
--- This backend's serving cache (bounded by cfrec.cache_size). catch_ups
--- counts how often an entry followed refreshes by reading only changed rows.
-CREATE FUNCTION @extschema@.cfrec_cache_stats()
-RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
-               catch_ups bigint)
-AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
-LANGUAGE C VOLATILE;
-CREATE VIEW @extschema@.cfrec_cache AS SELECT * FROM @extschema@.cfrec_cache_stats();
-GRANT SELECT ON @extschema@.cfrec_cache TO PUBLIC;
-
--- The most interacted items: in the training data, or, with since, among the
--- source's rows of the last `since` (needs a timestamp or date watermark
--- column). The answer for cold starts and for the "trending" shelf.
-CREATE FUNCTION @extschema@.cfrec_popular(
-    k     integer  DEFAULT 10,
-    model text     DEFAULT 'default',
-    since interval DEFAULT NULL)
-RETURNS TABLE (item_id bigint, interactions bigint)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m @extschema@.cfrec_model;
-    source regclass;
-    kind regtype;
-BEGIN
-    IF k IS NULL OR model IS NULL THEN
-        RAISE EXCEPTION 'k and model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF k < 1 OR k > 1000000 THEN
-        RAISE EXCEPTION 'k must be between 1 and 1000000, not %', k
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = cfrec_popular.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'cfrec model "%" does not exist', model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
-    END IF;
-    IF since IS NULL THEN
-        RETURN QUERY SELECT f.id, f.interactions::bigint FROM @extschema@.cfrec_item_factors f
-                     WHERE f.model = m.name ORDER BY f.interactions DESC, f.id LIMIT k;
-        RETURN;
-    END IF;
-    source := m.source::regclass;  -- parsed as a name, never pasted as text
-    SELECT a.atttypid::regtype INTO kind FROM pg_attribute a
-    WHERE a.attrelid = source AND a.attname = m.watermark_column AND NOT a.attisdropped;
-    IF kind IS NULL OR kind NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-        RAISE EXCEPTION 'cfrec model "%" has no timestamp watermark column', model
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'since needs a model trained with watermark_column => a timestamp or date column.';
-    END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT %I::bigint, count(*) FROM %s WHERE %I >= now() - $1 AND %I IS NOT NULL '
-        'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2',
-        m.item_column, source, m.watermark_column, m.item_column) USING since, k;
-END
-$$;
-
--- A statement-level trigger that refreshes the users an INSERT touched:
---   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
---   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
---   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
--- Runs as the inserting role, which needs write grants on cfrec's tables.
-CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m @extschema@.cfrec_model;
-    ids bigint[];
-BEGIN
-    IF TG_LEVEL <> 'STATEMENT' OR TG_NARGS <> 1 THEN
-        RAISE EXCEPTION 'cfrec_refresh_trigger() must be a statement-level trigger with the model name as its argument'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'CREATE TRIGGER ... AFTER INSERT ON ... REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cfrec_refresh_trigger(''model'')';
-    END IF;
-    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = TG_ARGV[0];
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'cfrec model "%" does not exist', TG_ARGV[0] USING ERRCODE = 'undefined_object';
-    END IF;
-    EXECUTE format('SELECT array_agg(DISTINCT %I::bigint) FROM new_rows WHERE %I IS NOT NULL',
-                   m.user_column, m.user_column) INTO ids;
-    IF ids IS NOT NULL THEN
-        PERFORM @extschema@.cfrec_refresh_users(m.name, ids);
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF model IS NULL OR if_exists IS NULL THEN
-        RAISE EXCEPTION 'model and if_exists must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
-    IF NOT FOUND THEN
-        IF if_exists THEN
-            RAISE NOTICE 'cfrec model "%" does not exist, skipping', model;
-            RETURN;
-        END IF;
-        RAISE EXCEPTION 'cfrec model "%" does not exist', model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
-    END IF;
-    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_drop_model.model;
-    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
-END
-$$;
-
--- The feedback loop: what was shown (cfrec_serve), how users reacted
--- (cfrec_feedback), and how well the model does online (cfrec_online_metrics).
-CREATE TABLE @extschema@.cfrec_impressions (
-    session_id uuid NOT NULL,
-    item_id    bigint NOT NULL,
-    model      text NOT NULL,
-    user_id    bigint NOT NULL,
-    rank       integer NOT NULL,
-    score      real,
-    shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (session_id, item_id)
-);
-CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
-CREATE TABLE @extschema@.cfrec_reactions (
-    session_id uuid NOT NULL,
-    item_id    bigint NOT NULL,
-    liked      boolean NOT NULL,
-    reacted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (session_id, item_id),
-    FOREIGN KEY (session_id, item_id) REFERENCES @extschema@.cfrec_impressions ON DELETE CASCADE
-);
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_impressions', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_reactions', '');
-REVOKE ALL ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions FROM PUBLIC;
-GRANT SELECT ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions TO PUBLIC;
+-- ==========================================================================
+-- Feedback loop
+-- What was shown (cfrec_serve), how users reacted (cfrec_feedback), and how
+-- well the model does online (cfrec_online_metrics).
+-- ==========================================================================
 
 -- cfrec_recommend, plus a new session id under which the list is logged.
 -- The application passes session_id back with each reaction.
@@ -635,6 +694,7 @@ CREATE FUNCTION @extschema@.cfrec_serve(user_id bigint, k integer DEFAULT 10,
                                         model text DEFAULT 'default')
 RETURNS TABLE (session_id uuid, rank integer, item_id bigint, score real)
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
     WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
     shown AS (
@@ -728,6 +788,10 @@ BEGIN
                     ('likes', a.likes)) m(metric, value);
 END
 $$;
+
+-- ==========================================================================
+-- Clusters
+-- ==========================================================================
 
 -- k-means (k-means++ seeding, Lloyd iterations) of a model's user or item
 -- vectors. Clusters are numbered 1..k in the order of their lowest-numbered

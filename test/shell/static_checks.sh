@@ -2,12 +2,13 @@
 # What CI can check of the parts it cannot run: every shell script parses and
 # passes shellcheck (warnings and errors), docker/compose.yaml is a valid
 # Compose file (docker-compose config; no Docker engine runs here), and the
-# Dockerfile builds with the same scripts as CI.
+# Dockerfile installs the Debian package that scripts/package builds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts=(scripts/demo scripts/test scripts/install-deps scripts/build-install scripts/pg-private
-         scripts/load-movielens scripts/check-schedule .ci/run bench/quality bench/drift
-         bench/refresh-bench bench/train-bench test/shell/*.sh)
+         scripts/load-movielens scripts/check-schedule scripts/pg-chroot scripts/test-in-chroot
+         scripts/package scripts/copy-tree .ci/run bench/quality bench/drift
+         bench/refresh-bench bench/train-bench test/shell/*.sh test/package/*.sh)
 for s in "${scripts[@]}"; do bash -n "$s"; done
 echo "bash -n: ${#scripts[@]} scripts parse"
 shellcheck -S warning "${scripts[@]}"
@@ -16,7 +17,7 @@ docker-compose -f docker/compose.yaml config -q
 services=$(docker-compose -f docker/compose.yaml config --services | sort | tr '\n' ' ')
 echo "compose services: $services"
 [ "$services" = "db pgadmin postgres-exporter prometheus " ]
-grep -q 'scripts/install-deps build' docker/Dockerfile
-grep -q 'scripts/build-install' docker/Dockerfile
-grep -q 'scripts/build-install' scripts/test
-echo "Dockerfile and CI share scripts/install-deps and scripts/build-install"
+grep -q 'scripts/package' docker/Dockerfile
+grep -q 'apt-get install .*postgresql-15-cfrec_\*\.deb' docker/Dockerfile
+grep -q 'scripts/package' test/package/install-in-chroot.sh
+echo "the Dockerfile installs the package that scripts/package builds and CI tests"

@@ -1,0 +1,758 @@
+-- cfrec: collaborative-filtering recommendations inside PostgreSQL.
+\echo Use "CREATE EXTENSION cfrec" to load this file. \quit
+
+-- Models live in ordinary tables so pg_dump, replication and psql see them.
+-- Every training takes a new version; serving caches are keyed by it.
+CREATE SEQUENCE @extschema@.cfrec_model_version_seq;
+
+CREATE TABLE @extschema@.cfrec_model (
+    name           text PRIMARY KEY CHECK (name <> ''),
+    feedback       text NOT NULL CHECK (feedback IN ('explicit', 'implicit')),
+    algorithm      text NOT NULL,
+    source         text NOT NULL,  -- quoted, schema-qualified training relation
+    user_column    text NOT NULL,
+    item_column    text NOT NULL,
+    rating_column  text,           -- NULL: every row counted 1
+    factors        integer NOT NULL,
+    iterations     integer NOT NULL,
+    regularization float8 NOT NULL,
+    alpha          float8,         -- implicit only
+    seed           bigint NOT NULL,
+    global_mean    float8 NOT NULL,
+    rating_min     real,
+    rating_max     real,
+    users          bigint NOT NULL,
+    items          bigint NOT NULL,
+    interactions   bigint NOT NULL,
+    loss           float8 NOT NULL,
+    train_seconds  float8 NOT NULL,
+    trained_at     timestamptz NOT NULL,
+    trained_by     name NOT NULL,
+    version        bigint NOT NULL,
+    -- Version of the last training, or of the last refresh that removed rows:
+    -- a serving cache older than this reloads the model whole; a newer one
+    -- reads only the factor rows written after its own version.
+    base_version   bigint NOT NULL,
+    -- cfrec_update: rows whose watermark column is above `watermark` are new
+    watermark_column  text,
+    watermark         text,
+    updated_at        timestamptz,
+    updates           bigint NOT NULL DEFAULT 0,
+    last_update_users bigint,
+    last_update_items bigint
+);
+
+CREATE TABLE @extschema@.cfrec_user_factors (
+    model   text NOT NULL,
+    id      bigint NOT NULL,
+    bias    real NOT NULL,
+    factors real[] NOT NULL,
+    version bigint NOT NULL,  -- model version that wrote this row
+    PRIMARY KEY (model, id)
+);
+CREATE INDEX ON @extschema@.cfrec_user_factors (model, version);
+
+CREATE TABLE @extschema@.cfrec_item_factors (
+    model        text NOT NULL,
+    id           bigint NOT NULL,
+    bias         real NOT NULL,
+    factors      real[] NOT NULL,
+    interactions integer NOT NULL,  -- training rows of this item: the popularity fallback
+    version      bigint NOT NULL,   -- model version that wrote this row
+    PRIMARY KEY (model, id)
+);
+CREATE INDEX ON @extschema@.cfrec_item_factors (model, version);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_user_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_item_factors', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model_version_seq', '');
+
+-- Anyone may read models; training needs write grants from an administrator
+-- (see README, "Privileges").
+REVOKE ALL ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
+              @extschema@.cfrec_item_factors FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
+                @extschema@.cfrec_item_factors TO PUBLIC;
+
+CREATE VIEW @extschema@.cfrec_models AS
+SELECT m.name AS model, m.feedback, m.algorithm, m.source,
+       m.user_column, m.item_column, m.rating_column,
+       m.factors, m.iterations, m.regularization, m.alpha, m.seed,
+       m.users, m.items, m.interactions,
+       (m.users + m.items) * m.factors * 4 AS factor_bytes,
+       m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
+       m.watermark_column, m.watermark, m.updated_at, m.updates,
+       m.last_update_users, m.last_update_items
+FROM @extschema@.cfrec_model m;
+GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
+
+-- One row per cfrec_train and cfrec_update call, whatever its outcome. A
+-- success is written in the caller's transaction (it rolls back with the
+-- model); an error or a cancel is written by a background worker, because
+-- the caller's transaction rolls back.
+CREATE TABLE @extschema@.cfrec_training_log (
+    id                bigserial PRIMARY KEY,
+    model             text NOT NULL,
+    operation         text NOT NULL CHECK (operation IN ('train', 'update')),
+    started_at        timestamptz NOT NULL,
+    seconds           float8 NOT NULL,
+    rows_read         bigint,                       -- NULL for updates
+    iterations        jsonb NOT NULL DEFAULT '[]',  -- [{iteration, loss, rmse, seconds}]
+    final_loss        float8,
+    peak_memory_bytes bigint,  -- the backend's peak resident memory during the call (Linux)
+    outcome           text NOT NULL CHECK (outcome IN ('ok', 'error', 'cancelled')),
+    error             text,
+    sqlstate          text,
+    run_by            name NOT NULL,
+    parameters        jsonb
+);
+CREATE INDEX ON @extschema@.cfrec_training_log (model, started_at);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_training_log_id_seq', '');
+REVOKE ALL ON @extschema@.cfrec_training_log FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_training_log TO PUBLIC;
+
+-- What an operator looks at: each model's size, age, and its last run.
+CREATE VIEW @extschema@.cfrec_model_status AS
+SELECT m.name AS model, m.feedback, m.algorithm, m.users, m.items, m.interactions,
+       (m.users + m.items) * m.factors * 4 AS factor_bytes,
+       m.trained_at,
+       pg_catalog.now() - m.trained_at AS age,
+       GREATEST(m.trained_at, m.updated_at) AS changed_at,
+       m.train_seconds, m.loss,
+       last.started_at AS last_run_at, last.operation AS last_operation,
+       last.outcome AS last_outcome, last.seconds AS last_run_seconds, last.error AS last_error,
+       recent.failures AS failures_last_day
+FROM @extschema@.cfrec_model m
+LEFT JOIN LATERAL (SELECT l.* FROM @extschema@.cfrec_training_log l
+                   WHERE l.model = m.name ORDER BY l.started_at DESC, l.id DESC LIMIT 1) last ON true
+LEFT JOIN LATERAL (SELECT count(*) AS failures FROM @extschema@.cfrec_training_log l
+                   WHERE l.model = m.name AND l.outcome <> 'ok'
+                     AND l.started_at > pg_catalog.now() - interval '1 day') recent ON true;
+GRANT SELECT ON @extschema@.cfrec_model_status TO PUBLIC;
+
+CREATE TYPE @extschema@.cfrec_training_summary AS (
+    model        text,
+    feedback     text,
+    users        bigint,
+    items        bigint,
+    interactions bigint,
+    seconds      float8,
+    loss         float8
+);
+
+CREATE TYPE @extschema@.cfrec_similar_item AS (
+    item_id    bigint,
+    similarity real
+);
+
+-- Defaults were tuned on held-out MovieLens data (bench/RESULTS.md) and match
+-- the core's TrainOptions and default_iterations(). regularization is weighted by each user's and
+-- item's number of interactions; alpha only matters for implicit feedback.
+-- Not STRICT, so that a NULL argument gets a clear error, not a NULL result.
+CREATE FUNCTION @extschema@.cfrec_train(
+    source         regclass,
+    model          text    DEFAULT 'default',
+    user_column    text    DEFAULT 'user_id',
+    item_column    text    DEFAULT 'item_id',
+    rating_column  text    DEFAULT 'rating',
+    feedback       text    DEFAULT 'explicit',
+    factors        integer DEFAULT 64,
+    iterations     integer DEFAULT NULL,  -- NULL: 8 explicit ALS, 15 implicit ALS, 40 SVD
+    regularization float8  DEFAULT 0.1,
+    alpha          float8  DEFAULT 1.0,
+    seed           bigint  DEFAULT 42,
+    watermark_column text  DEFAULT NULL,
+    algorithm      text    DEFAULT 'als',
+    learning_rate  float8  DEFAULT 0.01)
+RETURNS @extschema@.cfrec_training_summary
+AS 'MODULE_PATHNAME', 'cfrec_train'
+LANGUAGE C VOLATILE;
+
+-- include restricts the candidates, exclude drops items; both act before
+-- ranking, so k rows come back whenever k items are eligible.
+CREATE FUNCTION @extschema@.cfrec_recommend(
+    user_id      bigint,
+    k            integer  DEFAULT 10,
+    model        text     DEFAULT 'default',
+    exclude_seen boolean  DEFAULT true,
+    include      bigint[] DEFAULT NULL,
+    exclude      bigint[] DEFAULT NULL)
+RETURNS TABLE (item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend'
+LANGUAGE C STABLE ROWS 10;
+
+-- For someone who is not a stored user (a visitor who liked a few items):
+-- folds them in on the fly with the item factors fixed, then ranks; the given
+-- items are excluded.
+CREATE FUNCTION @extschema@.cfrec_recommend_for_items(
+    item_ids bigint[],
+    ratings  real[]  DEFAULT NULL,
+    k        integer DEFAULT 10,
+    model    text    DEFAULT 'default')
+RETURNS TABLE (item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend_for_items'
+LANGUAGE C STABLE ROWS 10;
+
+CREATE FUNCTION @extschema@.cfrec_predict(
+    user_id bigint,
+    item_id bigint,
+    model   text DEFAULT 'default')
+RETURNS real
+AS 'MODULE_PATHNAME', 'cfrec_predict'
+LANGUAGE C STABLE;
+
+CREATE FUNCTION @extschema@.cfrec_similar_items(
+    item_id bigint,
+    k       integer DEFAULT 10,
+    model   text    DEFAULT 'default')
+RETURNS SETOF @extschema@.cfrec_similar_item
+AS 'MODULE_PATHNAME', 'cfrec_similar_items'
+LANGUAGE C STABLE ROWS 10;
+
+-- Top-k for every user of the model (or the given ones) in one pass of
+-- blocked matrix products. With target, the rows go into that table (created
+-- as (user_id, rank, item_id, score) when missing) and nothing is returned.
+CREATE FUNCTION @extschema@.cfrec_recommend_all(
+    model        text,
+    k            integer  DEFAULT 10,
+    target       text     DEFAULT NULL,
+    users        bigint[] DEFAULT NULL,
+    exclude_seen boolean  DEFAULT true)
+RETURNS TABLE (user_id bigint, rank integer, item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_recommend_all'
+LANGUAGE C VOLATILE;
+
+-- Recomputes the factors of the given users (every user of the source when
+-- NULL) from their rows in the source now, item factors fixed: the exact
+-- least-squares step ALS makes. New users join the model; users left with no
+-- usable rows leave it. Returns the number of users refreshed.
+CREATE FUNCTION @extschema@.cfrec_refresh_users(model text, user_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'cfrec_refresh_users'
+LANGUAGE C VOLATILE;
+
+-- Brings a model trained with watermark_column up to date: the users and
+-- items with rows above the stored watermark are refreshed (users first),
+-- then the watermark moves to the highest value seen. Refreshes recompute
+-- from all current rows, so nothing is ever counted twice.
+CREATE FUNCTION @extschema@.cfrec_update(model text)
+RETURNS TABLE (refreshed_users bigint, refreshed_items bigint, watermark text)
+AS 'MODULE_PATHNAME', 'cfrec_update'
+LANGUAGE C VOLATILE;
+
+-- The same for items, user factors fixed.
+CREATE FUNCTION @extschema@.cfrec_refresh_items(model text, item_ids bigint[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'cfrec_refresh_items'
+LANGUAGE C VOLATILE;
+
+-- A model measured against held-out rows (from cfrec_split, say): RMSE and
+-- MAE for rating models; precision, recall, NDCG, MAP and hit rate at k with
+-- the user's training items excluded, catalogue coverage and the number of
+-- users ranked, for every model. Columns default to the model's own;
+-- relevant_rating counts only test rows rated at least that as relevant.
+CREATE FUNCTION @extschema@.cfrec_evaluate(
+    model           text,
+    test_source     regclass,
+    k               integer DEFAULT 10,
+    relevant_rating float8  DEFAULT NULL,
+    user_column     text    DEFAULT NULL,
+    item_column     text    DEFAULT NULL,
+    rating_column   text    DEFAULT NULL)
+RETURNS TABLE (metric text, value float8)
+AS 'MODULE_PATHNAME', 'cfrec_evaluate'
+LANGUAGE C VOLATILE;
+
+-- Splits a table of interactions into a training and a test table.
+--   random:   each row goes to test with probability test_fraction;
+--   per_user: each user with at least min_rows rows puts round(fraction * n)
+--             of them (at least one) into test, so every test user also
+--             has training rows;
+--   time:     the same counts, but each user's latest rows by time_column
+--             go to test, so nothing from a user's future is trained on.
+-- The draw hashes (seed, user, item), so the split does not depend on row
+-- order, and repeated (user, item) rows always land on the same side: the
+-- test can never be answered by a copy of itself in training.
+CREATE FUNCTION @extschema@.cfrec_split(
+    source        regclass,
+    train_name    text,
+    test_name     text,
+    test_fraction float8  DEFAULT 0.2,
+    method        text    DEFAULT 'random',
+    seed          bigint  DEFAULT 42,
+    user_column   text    DEFAULT 'user_id',
+    item_column   text    DEFAULT 'item_id',
+    time_column   text    DEFAULT NULL,
+    min_rows      integer DEFAULT 2)
+RETURNS TABLE (train_rows bigint, test_rows bigint)
+LANGUAGE plpgsql
+-- No SET search_path: unqualified table names are the caller's.
+AS $$
+DECLARE
+    draw text;
+    flag text;
+    cols text;
+    train_q text;
+    test_q text;
+BEGIN
+    IF source IS NULL OR train_name IS NULL OR test_name IS NULL OR test_fraction IS NULL
+       OR method IS NULL OR seed IS NULL OR user_column IS NULL OR item_column IS NULL
+       OR min_rows IS NULL THEN
+        RAISE EXCEPTION 'cfrec_split arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Only time_column may be NULL (for methods other than time).';
+    END IF;
+    IF NOT (test_fraction > 0 AND test_fraction < 1) THEN
+        RAISE EXCEPTION 'test_fraction must be between 0 and 1 (exclusive), not %', test_fraction
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example 0.2 puts a fifth of the rows into test.';
+    END IF;
+    IF method NOT IN ('random', 'per_user', 'time') THEN
+        RAISE EXCEPTION 'unknown split method "%"', method
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''random'', ''per_user'' or ''time''.';
+    END IF;
+    IF method = 'time' AND time_column IS NULL THEN
+        RAISE EXCEPTION 'method time needs time_column' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name the column that orders each user''s rows, e.g. time_column => ''rated_at''.';
+    END IF;
+    IF min_rows < 1 THEN
+        RAISE EXCEPTION 'min_rows must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF parse_ident(train_name) = parse_ident(test_name) THEN
+        RAISE EXCEPTION 'train_name and test_name must differ' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped;
+    -- A uniform number in [0, 1) per (seed, user, item).
+    draw := format('(hashtextextended(s.%I::text || '':'' || s.%I::text, %s) & 281474976710655)::float8 / 281474976710656',
+                   user_column, item_column, seed);
+    IF method = 'random' THEN
+        flag := format('%s < %s', draw, test_fraction);
+    ELSE
+        flag := format('count(*) OVER w >= %s AND row_number() OVER (w ORDER BY %s) <= '
+                       'greatest(1, round(%s * count(*) OVER w))',
+                       min_rows,
+                       CASE WHEN method = 'time' THEN format('s.%I DESC, %s', time_column, draw) ELSE draw END,
+                       test_fraction);
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE cfrec_split_rows ON COMMIT DROP AS SELECT s.*, %s AS cfrec_in_test '
+                   'FROM %s s%s', flag, source,
+                   CASE WHEN method = 'random' THEN '' ELSE format(' WINDOW w AS (PARTITION BY s.%I)', user_column) END);
+    train_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(parse_ident(train_name)) x), '.');
+    test_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(parse_ident(test_name)) x), '.');
+    EXECUTE format('CREATE TABLE %s AS SELECT %s FROM pg_temp.cfrec_split_rows WHERE NOT cfrec_in_test', train_q, cols);
+    GET DIAGNOSTICS train_rows = ROW_COUNT;
+    EXECUTE format('CREATE TABLE %s AS SELECT %s FROM pg_temp.cfrec_split_rows WHERE cfrec_in_test', test_q, cols);
+    GET DIAGNOSTICS test_rows = ROW_COUNT;
+    DROP TABLE pg_temp.cfrec_split_rows;
+    RETURN NEXT;
+END
+$$;
+
+-- Hyperparameter search: every combination of the grid's values (a JSON
+-- object of arrays of cfrec_train arguments) trained and evaluated on each
+-- of `folds` folds — each (user, item) goes to one fold by a seeded hash, and
+-- each fold is the test set once — then the final model trained on all of
+-- source with the best combination. metric: rmse or mae (lower is better;
+-- the default for explicit feedback) or precision, recall, ndcg (the default
+-- for implicit), map, hit_rate (higher is better), at k. One row per
+-- combination; `best` marks the one the final model was trained with.
+CREATE FUNCTION @extschema@.cfrec_tune(
+    source        regclass,
+    model         text,
+    grid          jsonb,
+    folds         integer DEFAULT 3,
+    metric        text    DEFAULT NULL,
+    k             integer DEFAULT 10,
+    seed          bigint  DEFAULT 42,
+    feedback      text    DEFAULT 'explicit',
+    user_column   text    DEFAULT 'user_id',
+    item_column   text    DEFAULT 'item_id',
+    rating_column text    DEFAULT 'rating')
+RETURNS TABLE (params jsonb, metric_name text, mean float8, std float8, seconds float8, best boolean)
+LANGUAGE plpgsql
+-- No SET search_path: unqualified table names are the caller's.
+AS $$
+DECLARE
+    allowed text[] := ARRAY['factors', 'iterations', 'regularization', 'alpha', 'algorithm',
+                            'learning_rate', 'seed'];
+    combos jsonb := '[{}]';
+    key text;
+    vals jsonb;
+    combo jsonb;
+    f integer;
+    named text;
+    m text := coalesce(metric, CASE WHEN feedback = 'implicit' THEN 'ndcg' ELSE 'rmse' END);
+    lower_better boolean;
+    scratch text := 'cfrec_tune:' || model;
+    started timestamptz;
+    scores float8[];
+    score float8;
+    best_params jsonb;
+    best_score float8;
+    common text;
+    tried jsonb := '[]';  -- one object per combination: params, mean, std, seconds
+    quiet text;
+BEGIN
+    IF source IS NULL OR model IS NULL OR grid IS NULL OR folds IS NULL OR k IS NULL OR seed IS NULL THEN
+        RAISE EXCEPTION 'cfrec_tune arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF jsonb_typeof(grid) <> 'object' THEN
+        RAISE EXCEPTION 'grid must be a JSON object, not %', jsonb_typeof(grid)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'For example ''{"factors": [32, 64], "regularization": [0.05, 0.1]}''.';
+    END IF;
+    IF folds < 2 OR folds > 20 THEN
+        RAISE EXCEPTION 'folds must be between 2 and 20' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF m NOT IN ('rmse', 'mae', 'precision', 'recall', 'ndcg', 'map', 'hit_rate') THEN
+        RAISE EXCEPTION 'unknown metric "%"', m USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use rmse, mae, precision, recall, ndcg, map or hit_rate.';
+    END IF;
+    lower_better := m IN ('rmse', 'mae');
+    quiet := current_setting('client_min_messages');
+    FOR key, vals IN SELECT e.key, e.value FROM jsonb_each(grid) e LOOP
+        IF NOT key = ANY (allowed) THEN
+            RAISE EXCEPTION 'grid key "%" is not a cfrec_train argument that can be tuned', key
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Tunable: ' || array_to_string(allowed, ', ') || '.';
+        END IF;
+        IF jsonb_typeof(vals) <> 'array' THEN
+            vals := jsonb_build_array(vals);
+        END IF;
+        IF jsonb_array_length(vals) = 0 THEN
+            RAISE EXCEPTION 'grid key "%" has no values', key USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT jsonb_agg(c.value || jsonb_build_object(key, v.value) ORDER BY c.ordinality, v.ordinality)
+        INTO combos
+        FROM jsonb_array_elements(combos) WITH ORDINALITY c, jsonb_array_elements(vals) WITH ORDINALITY v;
+    END LOOP;
+
+    -- The folds, once: fold j holds the (user, item) pairs whose hash is j.
+    EXECUTE format('CREATE TEMP TABLE cfrec_tune_rows ON COMMIT DROP AS SELECT s.*, '
+                   '(hashtextextended(s.%I::text || '':'' || s.%I::text, %s) & 2147483647) %% %s AS cfrec_fold FROM %s s',
+                   user_column, item_column, seed, folds, source);
+    FOR f IN 0 .. folds - 1 LOOP
+        EXECUTE format('CREATE TEMP TABLE %I ON COMMIT DROP AS SELECT * FROM pg_temp.cfrec_tune_rows WHERE cfrec_fold <> %s', 'cfrec_tune_train_' || f, f);
+        EXECUTE format('CREATE TEMP TABLE %I ON COMMIT DROP AS SELECT * FROM pg_temp.cfrec_tune_rows WHERE cfrec_fold = %s', 'cfrec_tune_test_' || f, f);
+    END LOOP;
+    common := format('feedback => %L, user_column => %L, item_column => %L, rating_column => %L',
+                     feedback, user_column, item_column, rating_column);
+
+    FOR combo IN SELECT value FROM jsonb_array_elements(combos) LOOP
+        SELECT coalesce(string_agg(format('%I => %L', e.key, e.value #>> '{}'), ', '), '')
+        INTO named FROM jsonb_each(combo) e;
+        started := clock_timestamp();
+        scores := '{}';
+        -- Trainings report their iterations as NOTICEs; quiet them here
+        -- (until the end of the transaction, or until restored below).
+        PERFORM set_config('client_min_messages', 'warning', true);
+        FOR f IN 0 .. folds - 1 LOOP
+            EXECUTE format('SELECT 1 FROM @extschema@.cfrec_train(%L, model => %L, %s%s)',
+                           'pg_temp.cfrec_tune_train_' || f, scratch, common,
+                           CASE WHEN named = '' THEN '' ELSE ', ' || named END);
+            SELECT e.value INTO score FROM @extschema@.cfrec_evaluate(scratch, ('pg_temp.cfrec_tune_test_' || f)::regclass, k) e
+            WHERE e.metric = m;
+            IF score IS NULL THEN
+                RAISE EXCEPTION 'metric % is not available for this model', m USING ERRCODE = 'invalid_parameter_value',
+                    HINT = 'rmse and mae need explicit feedback with a rating column.';
+            END IF;
+            scores := scores || score;
+        END LOOP;
+        SELECT avg(x), coalesce(stddev_samp(x), 0) INTO mean, std FROM unnest(scores) x;
+        tried := tried || jsonb_build_array(jsonb_build_object(
+            'params', combo, 'mean', mean, 'std', std,
+            'seconds', extract(epoch FROM clock_timestamp() - started)));
+        IF best_score IS NULL OR (lower_better AND mean < best_score) OR (NOT lower_better AND mean > best_score) THEN
+            best_score := mean;
+            best_params := combo;
+        END IF;
+    END LOOP;
+    PERFORM @extschema@.cfrec_drop_model(scratch, if_exists => true);
+    DROP TABLE pg_temp.cfrec_tune_rows;
+    FOR f IN 0 .. folds - 1 LOOP
+        EXECUTE format('DROP TABLE pg_temp.%I, pg_temp.%I', 'cfrec_tune_train_' || f, 'cfrec_tune_test_' || f);
+    END LOOP;
+
+    -- The final model, on everything, with the best combination.
+    SELECT coalesce(string_agg(format('%I => %L', e.key, e.value #>> '{}'), ', '), '')
+    INTO named FROM jsonb_each(best_params) e;
+    EXECUTE format('SELECT 1 FROM @extschema@.cfrec_train(%L, model => %L, %s%s)', source::text, model, common,
+                   CASE WHEN named = '' THEN '' ELSE ', ' || named END);
+    PERFORM set_config('client_min_messages', quiet, true);
+    RAISE NOTICE 'cfrec_tune: trained "%" with %', model, best_params;
+    RETURN QUERY
+    SELECT t.value -> 'params', m, (t.value ->> 'mean')::float8, (t.value ->> 'std')::float8,
+           (t.value ->> 'seconds')::float8, t.value -> 'params' = best_params
+    FROM jsonb_array_elements(tried) WITH ORDINALITY t ORDER BY t.ordinality;
+END
+$$;
+
+-- This backend's serving cache (bounded by cfrec.cache_size). catch_ups
+-- counts how often an entry followed refreshes by reading only changed rows.
+CREATE FUNCTION @extschema@.cfrec_cache_stats()
+RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
+               catch_ups bigint)
+AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
+LANGUAGE C VOLATILE;
+CREATE VIEW @extschema@.cfrec_cache AS SELECT * FROM @extschema@.cfrec_cache_stats();
+GRANT SELECT ON @extschema@.cfrec_cache TO PUBLIC;
+
+-- The most interacted items: in the training data, or, with since, among the
+-- source's rows of the last `since` (needs a timestamp or date watermark
+-- column). The answer for cold starts and for the "trending" shelf.
+CREATE FUNCTION @extschema@.cfrec_popular(
+    k     integer  DEFAULT 10,
+    model text     DEFAULT 'default',
+    since interval DEFAULT NULL)
+RETURNS TABLE (item_id bigint, interactions bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m @extschema@.cfrec_model;
+    source regclass;
+    kind regtype;
+BEGIN
+    IF k IS NULL OR model IS NULL THEN
+        RAISE EXCEPTION 'k and model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF k < 1 OR k > 1000000 THEN
+        RAISE EXCEPTION 'k must be between 1 and 1000000, not %', k
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = cfrec_popular.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
+    END IF;
+    IF since IS NULL THEN
+        RETURN QUERY SELECT f.id, f.interactions::bigint FROM @extschema@.cfrec_item_factors f
+                     WHERE f.model = m.name ORDER BY f.interactions DESC, f.id LIMIT k;
+        RETURN;
+    END IF;
+    source := m.source::regclass;  -- parsed as a name, never pasted as text
+    SELECT a.atttypid::regtype INTO kind FROM pg_attribute a
+    WHERE a.attrelid = source AND a.attname = m.watermark_column AND NOT a.attisdropped;
+    IF kind IS NULL OR kind NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
+        RAISE EXCEPTION 'cfrec model "%" has no timestamp watermark column', model
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'since needs a model trained with watermark_column => a timestamp or date column.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT %I::bigint, count(*) FROM %s WHERE %I >= now() - $1 AND %I IS NOT NULL '
+        'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2',
+        m.item_column, source, m.watermark_column, m.item_column) USING since, k;
+END
+$$;
+
+-- A statement-level trigger that refreshes the users an INSERT touched:
+--   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
+--   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+--   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
+-- Runs as the inserting role, which needs write grants on cfrec's tables.
+CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m @extschema@.cfrec_model;
+    ids bigint[];
+BEGIN
+    IF TG_LEVEL <> 'STATEMENT' OR TG_NARGS <> 1 THEN
+        RAISE EXCEPTION 'cfrec_refresh_trigger() must be a statement-level trigger with the model name as its argument'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'CREATE TRIGGER ... AFTER INSERT ON ... REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cfrec_refresh_trigger(''model'')';
+    END IF;
+    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = TG_ARGV[0];
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist', TG_ARGV[0] USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('SELECT array_agg(DISTINCT %I::bigint) FROM new_rows WHERE %I IS NOT NULL',
+                   m.user_column, m.user_column) INTO ids;
+    IF ids IS NOT NULL THEN
+        PERFORM @extschema@.cfrec_refresh_users(m.name, ids);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR if_exists IS NULL THEN
+        RAISE EXCEPTION 'model and if_exists must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
+    IF NOT FOUND THEN
+        IF if_exists THEN
+            RAISE NOTICE 'cfrec model "%" does not exist, skipping', model;
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'cfrec model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
+    END IF;
+    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_drop_model.model;
+    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
+END
+$$;
+
+-- The feedback loop: what was shown (cfrec_serve), how users reacted
+-- (cfrec_feedback), and how well the model does online (cfrec_online_metrics).
+CREATE TABLE @extschema@.cfrec_impressions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    model      text NOT NULL,
+    user_id    bigint NOT NULL,
+    rank       integer NOT NULL,
+    score      real,
+    shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id)
+);
+CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
+CREATE TABLE @extschema@.cfrec_reactions (
+    session_id uuid NOT NULL,
+    item_id    bigint NOT NULL,
+    liked      boolean NOT NULL,
+    reacted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (session_id, item_id),
+    FOREIGN KEY (session_id, item_id) REFERENCES @extschema@.cfrec_impressions ON DELETE CASCADE
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_impressions', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_reactions', '');
+REVOKE ALL ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions FROM PUBLIC;
+GRANT SELECT ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions TO PUBLIC;
+
+-- cfrec_recommend, plus a new session id under which the list is logged.
+-- The application passes session_id back with each reaction.
+CREATE FUNCTION @extschema@.cfrec_serve(user_id bigint, k integer DEFAULT 10,
+                                        model text DEFAULT 'default')
+RETURNS TABLE (session_id uuid, rank integer, item_id bigint, score real)
+LANGUAGE sql VOLATILE
+AS $$
+    WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
+    shown AS (
+        INSERT INTO @extschema@.cfrec_impressions (session_id, item_id, model, user_id, rank, score)
+        SELECT session.id, r.item_id, $3, $1, r.ordinality::integer, r.score
+        FROM session, @extschema@.cfrec_recommend($1, $2, $3) WITH ORDINALITY r
+        RETURNING cfrec_impressions.session_id, cfrec_impressions.rank,
+                  cfrec_impressions.item_id, cfrec_impressions.score)
+    SELECT * FROM shown ORDER BY 2
+$$;
+
+-- Records a reaction to an item shown in a session; a later reaction to the
+-- same item replaces the earlier one.
+CREATE FUNCTION @extschema@.cfrec_feedback(session_id uuid, item_id bigint,
+                                           liked boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF session_id IS NULL OR item_id IS NULL OR liked IS NULL THEN
+        RAISE EXCEPTION 'session_id, item_id and liked must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id
+                                                   AND i.item_id = cfrec_feedback.item_id;
+    IF NOT FOUND THEN
+        PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown session %', session_id USING ERRCODE = 'undefined_object',
+                HINT = 'Pass the session_id that cfrec_serve returned with the recommendations.';
+        END IF;
+        RAISE EXCEPTION 'item % was not shown in session %', item_id, session_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Feedback is recorded only for the items cfrec_serve returned in that session.';
+    END IF;
+    INSERT INTO @extschema@.cfrec_reactions AS r (session_id, item_id, liked)
+    VALUES (cfrec_feedback.session_id, cfrec_feedback.item_id, cfrec_feedback.liked)
+    ON CONFLICT ON CONSTRAINT cfrec_reactions_pkey
+    DO UPDATE SET liked = excluded.liked, reacted_at = excluded.reacted_at;
+END
+$$;
+
+-- Online quality of a model from its sessions shown since `since`, counting
+-- the top k of each list:
+--   precision      mean over sessions of (liked items in the top k) / k
+--   recall         mean over sessions with a like of
+--                  (liked items in the top k) / (liked items in the session)
+--   click_through  reactions (liked or not) on top-k items / top-k items shown
+-- plus the counts behind them.
+CREATE FUNCTION @extschema@.cfrec_online_metrics(
+    model text,
+    since timestamptz DEFAULT now() - interval '1 day',
+    k     integer     DEFAULT 3)
+RETURNS TABLE (metric text, value float8)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR since IS NULL OR k IS NULL THEN
+        RAISE EXCEPTION 'model, since and k must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF k < 1 THEN
+        RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH shown AS (
+        SELECT i.session_id, i.item_id, i.rank, r.liked
+        FROM @extschema@.cfrec_impressions i
+        LEFT JOIN @extschema@.cfrec_reactions r USING (session_id, item_id)
+        WHERE i.model = cfrec_online_metrics.model AND i.shown_at >= since),
+    sessions AS (
+        SELECT s.session_id,
+               count(*) FILTER (WHERE s.rank <= k AND s.liked) AS liked_top,
+               count(*) FILTER (WHERE s.liked) AS liked_all,
+               count(*) FILTER (WHERE s.rank <= k) AS shown_top,
+               count(*) FILTER (WHERE s.rank <= k AND s.liked IS NOT NULL) AS reacted_top
+        FROM shown s GROUP BY s.session_id)
+    SELECT m.metric, m.value FROM (
+        SELECT avg(liked_top::float8 / k) AS precision,
+               avg(liked_top::float8 / liked_all) FILTER (WHERE liked_all > 0) AS recall,
+               sum(reacted_top)::float8 / nullif(sum(shown_top), 0) AS click_through,
+               count(*)::float8 AS sessions,
+               coalesce(sum(shown_top), 0)::float8 AS impressions,
+               coalesce(sum(reacted_top), 0)::float8 AS reactions,
+               coalesce(sum(liked_top), 0)::float8 AS likes
+        FROM sessions) a,
+    LATERAL (VALUES ('precision', a.precision), ('recall', a.recall),
+                    ('click_through', a.click_through), ('sessions', a.sessions),
+                    ('impressions', a.impressions), ('reactions', a.reactions),
+                    ('likes', a.likes)) m(metric, value);
+END
+$$;
+
+-- k-means (k-means++ seeding, Lloyd iterations) of a model's user or item
+-- vectors. Clusters are numbered 1..k in the order of their lowest-numbered
+-- member; distance is to the cluster's centroid. Same arguments, same answer.
+CREATE FUNCTION @extschema@.cfrec_kmeans(
+    model      text,
+    k          integer,
+    of         text    DEFAULT 'users',
+    iterations integer DEFAULT 50,
+    seed       bigint  DEFAULT 42)
+RETURNS TABLE (id bigint, cluster integer, distance real)
+AS 'MODULE_PATHNAME', 'cfrec_kmeans'
+LANGUAGE C VOLATILE;
+
+-- The clusters cfrec_kmeans finds, each with its size and its `top` most
+-- characteristic items: for user clusters the items the centroid scores
+-- highest (score), for item clusters the members nearest the centroid
+-- (score = distance). Join item_id to your catalogue for titles and genres.
+CREATE FUNCTION @extschema@.cfrec_describe_clusters(
+    model      text,
+    k          integer,
+    of         text    DEFAULT 'users',
+    iterations integer DEFAULT 50,
+    seed       bigint  DEFAULT 42,
+    top        integer DEFAULT 10)
+RETURNS TABLE (cluster integer, size bigint, rank integer, item_id bigint, score real)
+AS 'MODULE_PATHNAME', 'cfrec_describe_clusters'
+LANGUAGE C VOLATILE;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION cfrec UPDATE from every older version keeps what users have:
+# for each version V with an upgrade step in src/sql, a database created at V
+# and filled (models, training log, impressions, reactions) is updated, then
+#   - every model serves the same recommendations and predictions as before;
+#   - no row of cfrec's tables is lost or changed;
+#   - a session that had a model cached before the update keeps serving;
+#   - its cfrec catalog equals a fresh install's, object by object.
+# Needs PGHOST/PGPORT/PGUSER of a running cluster with cfrec installed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" cfrec.control)
+mapfile -t olds < <(for f in src/sql/cfrec--*--*.sql; do f=${f#src/sql/cfrec--}; echo "${f%%--*}"; done | sort -uV)
+[ ${#olds[@]} -gt 0 ] || { echo "no upgrade steps in src/sql"; exit 1; }
+work=$(mktemp -d)
+fresh=cfrec_upgrade_fresh
+dbs=("$fresh")
+cleanup() {
+    for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+sql() { psql -qXAt -v ON_ERROR_STOP=1 "$@"; }
+
+sql -d postgres -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh"
+sql -d $fresh -c "CREATE EXTENSION cfrec"
+sql -d $fresh -f test/upgrade/extension_catalog.sql >"$work/fresh.catalog"
+echo "fresh $current: $(grep -c ' | member$' "$work/fresh.catalog") member objects"
+
+for v in "${olds[@]}"; do
+    db="cfrec_upgrade_from_${v//./_}"
+    dbs+=("$db")
+    echo "== from $v"
+    sql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+    sql -d "$db" -c "CREATE EXTENSION cfrec VERSION '$v'"
+    sql -d "$db" -f test/upgrade/fill.sql >/dev/null
+    sql -d "$db" -f test/upgrade/model_outputs.sql >"$work/$v.before"
+    sql -d "$db" -f test/upgrade/keep_rows.sql
+    [ "$(sql -d "$db" -c "SELECT count(DISTINCT outcome) FROM cfrec_training_log")" = 2 ] ||
+        { echo "fill.sql did not log both outcomes"; exit 1; }
+
+    # This session caches every model, the update runs in another session,
+    # then this session serves again from its cache.
+    cached=$(psql -qXAt -v ON_ERROR_STOP=0 -d "$db" 2>&1 <<SQL
+\o /dev/null
+\i test/upgrade/model_outputs.sql
+\o
+SELECT 'cached ' || count(*) FROM cfrec_cache;
+\! psql -qXAt -v ON_ERROR_STOP=1 -d "$db" -c "ALTER EXTENSION cfrec UPDATE"
+\o $work/$v.cached
+\i test/upgrade/model_outputs.sql
+SQL
+)
+    echo "$cached"
+    grep -qx "cached 3" <<<"$cached" || { echo "the session did not cache the 3 models"; exit 1; }
+    if grep -q ERROR <<<"$cached"; then echo "the cached session failed after the update"; exit 1; fi
+    diff "$work/$v.before" "$work/$v.cached" || { echo "the cached session serves other results"; exit 1; }
+
+    got=$(sql -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'cfrec'")
+    [ "$got" = "$current" ] || { echo "updated to $got, not $current"; exit 1; }
+    sql -d "$db" -c "SET client_min_messages = warning" -f test/upgrade/model_outputs.sql >"$work/$v.after"
+    diff "$work/$v.before" "$work/$v.after" || { echo "a new session serves other results"; exit 1; }
+    echo "serving: $(wc -l <"$work/$v.after") result lines identical"
+    lost=$(sql -d "$db" -f test/upgrade/check_rows.sql)
+    echo "$lost"
+    if grep -v '|lost|0$' <<<"$lost"; then echo "rows were lost or changed"; exit 1; fi
+    sql -d "$db" -f test/upgrade/extension_catalog.sql >"$work/$v.catalog"
+    diff "$work/fresh.catalog" "$work/$v.catalog" ||
+        { echo "the catalog after $v -> $current differs from a fresh $current (< fresh, > upgraded)"; exit 1; }
+    echo "catalog: $(wc -l <"$work/$v.catalog") lines equal a fresh install"
+done
