@@ -72,6 +72,23 @@ SELECT * FROM try($$SELECT cfrec_predict(1, NULL, model => 'err')$$);
 SELECT * FROM try($$SELECT * FROM cfrec_similar_items(NULL, model => 'err')$$);
 SELECT * FROM try($$SELECT cfrec_drop_model('nope')$$);
 SELECT * FROM try($$SELECT cfrec_drop_model(NULL)$$);
+-- Hints are true for the situation: only an argument with a default is told
+-- to be left out (user_id and kmeans' k have none).
+SELECT * FROM try($$SELECT * FROM cfrec_kmeans('err', 0)$$);
+SELECT * FROM try($$SELECT * FROM cfrec_kmeans('err', 2, iterations => 0)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err2', iterations => -1)$$);
+-- A text rating is told to cast to a type that keeps 3.5 (float8, not bigint);
+-- a missing rating column mentions rating_column => NULL for implicit feedback.
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err2', rating_column => 'label')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err2', rating_column => 'stars', feedback => 'implicit')$$);
+-- cfrec_split and cfrec_tune: a wrong column is 42703 naming the argument,
+-- never an error from their internal SQL.
+SELECT * FROM try($$SELECT * FROM cfrec_split('err_ratings', 'a', 'b', item_column => 'movie_id')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_split('err_ratings', 'a', 'b', user_column => 'uid')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_split('err_ratings', 'a', 'b', method => 'time', time_column => 'when')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', item_column => 'movie_id')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', rating_column => 'stars')$$);
+SELECT to_regclass('a') IS NULL AND to_regclass('b') IS NULL AS nothing_created;
 -- The source of a model disappears: serving with exclude_seen says so,
 -- serving without it still works.
 DROP TABLE err_ratings;

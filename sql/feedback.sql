@@ -17,6 +17,11 @@ FROM cfrec_serve(1, 5, 'fb');
 SELECT count(*) AS logged, count(DISTINCT session_id) AS sessions, min(user_id), max(user_id)
 FROM cfrec_impressions WHERE model = 'fb';
 DELETE FROM cfrec_impressions WHERE model = 'fb';
+-- k decides what is shown and logged; a LIMIT outside cannot shorten the log
+-- (PostgreSQL runs a function in FROM to its end first), as the README says.
+SELECT count(*) AS returned FROM (SELECT * FROM cfrec_serve(1, 8, 'fb') LIMIT 3) s;
+SELECT count(*) AS logged FROM cfrec_impressions WHERE model = 'fb';
+DELETE FROM cfrec_impressions WHERE model = 'fb';
 
 -- A scripted day: three sessions of five items, reactions by rank.
 SELECT DISTINCT session_id AS s1 FROM cfrec_serve(1, 5, 'fb') \gset

@@ -63,6 +63,7 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
     // sums below come out the same whatever the thread count.
     std::vector<RankingMetrics> per_user(users.size());
     std::vector<char> ranked(users.size(), 0);
+    std::vector<int64_t> relevant_count(users.size(), 0), relevant_seen(users.size(), 0);
     std::vector<char> recommended(model_.item_ids.size(), 0);
     std::mutex recommended_lock;
     parallel_for(
@@ -85,6 +86,12 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
                     seen_it == seen_.end() ? std::vector<int32_t>() : seen_it->second;
                 std::sort(excluded.begin(), excluded.end());
                 excluded.erase(std::unique(excluded.begin(), excluded.end()), excluded.end());
+                relevant_count[j] = static_cast<int64_t>(relevant.size());
+                for (int64_t item : relevant) {
+                    const int32_t i = model_.item_index(item);
+                    if (i >= 0 && std::binary_search(excluded.begin(), excluded.end(), i))
+                        ++relevant_seen[j];
+                }
                 const std::vector<Scored> top = recommend(model_, u, k, excluded);
                 std::vector<int64_t> ids;
                 for (const Scored &s : top) {
@@ -105,6 +112,8 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
         }
         if (!ranked[j]) continue;
         ++e.users;
+        e.relevant_items += relevant_count[j];
+        e.relevant_in_training += relevant_seen[j];
         e.precision += per_user[j].precision;
         e.recall += per_user[j].recall;
         e.ndcg += per_user[j].ndcg;

@@ -18,6 +18,10 @@ struct Evaluation {
     int64_t users_unknown = 0;  // test users the model has never seen (not ranked)
     double precision = 0, recall = 0, ndcg = 0, map = 0, hit_rate = 0;  // means over users
     double coverage = 0;  // distinct items recommended / items in the model
+    // Relevant test items of the ranked users, and how many of them the user
+    // also had in training: those are excluded from rankings, so they can
+    // never be hit (a test set that repeats the training data scores 0).
+    int64_t relevant_items = 0, relevant_in_training = 0;
 };
 
 // Collects test rows and the training rows to exclude, then ranks every test

@@ -22,7 +22,8 @@ void validate_options(const TrainOptions &o) {
     require(o.factors >= 1 && o.factors <= 1024, "factors must be between 1 and 1024",
             "Typical values are 16 to 256.");
     require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
-            "ALS usually converges in 10 to 30 iterations.");
+            "Leave iterations out for the algorithm's default: 8 for explicit ALS, "
+            "15 for implicit ALS, 40 for SVD.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
             "regularization must be a finite number >= 0",
             "The default, 0.1, is tuned for both feedback kinds.");

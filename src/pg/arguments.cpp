@@ -2,11 +2,30 @@
 
 namespace cfrec::pg {
 
+namespace {
+
+// Whether the called function declares a default for argument `arg`, so that
+// a hint to leave it out is true (defaults are on the last arguments).
+bool has_default(FunctionCallInfo fcinfo, int arg) {
+    HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+    if (!HeapTupleIsValid(tuple)) return false;
+    const auto *proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
+    const bool result = arg >= proc->pronargs - proc->pronargdefaults;
+    ReleaseSysCache(tuple);
+    return result;
+}
+
+}  // namespace
+
 void require_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
-    if (PG_ARGISNULL(arg))
+    if (!PG_ARGISNULL(arg)) return;
+    if (has_default(fcinfo, arg))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("argument \"%s\" must not be NULL", name),
-                        errhint("Leave the argument out to use its default.")));
+                        errhint("Leave %s out to use its default.", name)));
+    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                    errmsg("argument \"%s\" must not be NULL", name),
+                    errhint("%s has no default: pass a value.", name)));
 }
 
 char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
@@ -29,7 +48,8 @@ int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low
     if (value < low || value > high)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("%s must be between %d and %d, not %d", name, low, high, value),
-                        errhint("Leave %s out to use its default.", name)));
+                        has_default(fcinfo, arg) ? errhint("Leave %s out to use its default.", name)
+                                                 : 0));
     return value;
 }
 

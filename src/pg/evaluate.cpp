@@ -122,6 +122,15 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         evaluator->reset();
     });
     CHECK_FOR_INTERRUPTS();
+    if (e.relevant_in_training > 0 && 2 * e.relevant_in_training >= e.relevant_items)
+        ereport(WARNING,
+                (errmsg("%lld of the %lld relevant test rows are also in model \"%s\"'s training data",
+                        static_cast<long long>(e.relevant_in_training),
+                        static_cast<long long>(e.relevant_items), name),
+                 errdetail("Rankings exclude what a user had in training, so those rows can "
+                           "never count as hits and the ranking metrics come out near 0."),
+                 errhint("Evaluate on rows held out from training: cfrec_split() the data, "
+                         "train on the training part, evaluate on the test part.")));
     if (!implicit && e.rated > 0) {
         put(rs, "rmse", e.rmse);
         put(rs, "mae", e.mae);

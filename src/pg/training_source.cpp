@@ -19,22 +19,28 @@ bool is_number_type(Oid type) {
 // The base type of a column (domains resolved); ERROR when there is no such column.
 Oid column_type(Oid relation, const char *relation_name, const char *column, const char *argument) {
     AttrNumber number = get_attnum(relation, column);
-    if (number <= 0)
+    if (number <= 0) {
+        // Without a rating column, implicit feedback can still count rows.
+        const bool rating = strcmp(argument, "rating_column") == 0;
         ereport(ERROR,
                 (errcode(ERRCODE_UNDEFINED_COLUMN),
                  errmsg("column \"%s\" of relation %s does not exist", column, relation_name),
-                 errhint("Name the column with %s => '...'.", argument)));
+                 rating ? errhint("Name the column with rating_column => '...', or, for implicit "
+                                  "feedback, pass rating_column => NULL to count every row once.")
+                        : errhint("Name the column with %s => '...'.", argument)));
+    }
     return getBaseType(get_atttype(relation, number));
 }
 
-void require_type(bool ok, const char *column, Oid type, const char *wanted) {
+// `cast` is a type the column's values convert to without losing anything.
+void require_type(bool ok, const char *column, Oid type, const char *wanted, const char *cast) {
     if (!ok)
         ereport(ERROR,
                 (errcode(ERRCODE_DATATYPE_MISMATCH),
                  errmsg("column \"%s\" has type %s, but %s is needed", column, format_type_be(type),
                         wanted),
-                 errhint("Train from a view that casts the column, e.g. SELECT %s::bigint ...",
-                         quote_identifier(column))));
+                 errhint("Use a view that casts the column, e.g. SELECT %s::%s ...",
+                         quote_identifier(column), cast)));
 }
 
 }  // namespace
@@ -55,12 +61,12 @@ TrainingSource describe_source(Oid relation, const char *user_column, const char
                  errhint("Train from a table, view, materialized view or foreign table.")));
 
     Oid type = column_type(relation, qualified, user_column, "user_column");
-    require_type(is_integer_type(type), user_column, type, "an integer type");
+    require_type(is_integer_type(type), user_column, type, "an integer type", "bigint");
     type = column_type(relation, qualified, item_column, "item_column");
-    require_type(is_integer_type(type), item_column, type, "an integer type");
+    require_type(is_integer_type(type), item_column, type, "an integer type", "bigint");
     if (rating_column != nullptr) {
         type = column_type(relation, qualified, rating_column, "rating_column");
-        require_type(is_number_type(type), rating_column, type, "a numeric type");
+        require_type(is_number_type(type), rating_column, type, "a numeric type", "float8");
     }
 
     TrainingSource source;

@@ -491,6 +491,8 @@ DECLARE
     cols text;
     train_q text;
     test_q text;
+    missing_argument text;
+    missing_column text;
 BEGIN
     IF source IS NULL OR train_name IS NULL OR test_name IS NULL OR test_fraction IS NULL
        OR method IS NULL OR seed IS NULL OR user_column IS NULL OR item_column IS NULL
@@ -515,6 +517,18 @@ BEGIN
     END IF;
     IF parse_ident(train_name) = parse_ident(test_name) THEN
         RAISE EXCEPTION 'train_name and test_name must differ' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A wrong column name is reported as the argument to set, never as our SQL.
+    SELECT c.arg, c.col INTO missing_argument, missing_column
+    FROM (VALUES (1, 'user_column', user_column), (2, 'item_column', item_column),
+                 (3, 'time_column', CASE WHEN method = 'time' THEN time_column END)) c(n, arg, col)
+    WHERE c.col IS NOT NULL AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = source AND a.attname = c.col AND a.attnum > 0 AND NOT a.attisdropped)
+    ORDER BY c.n LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', missing_column, source
+            USING ERRCODE = 'undefined_column', HINT = format('Name the column with %s => ''...''.', missing_argument);
     END IF;
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
     FROM pg_attribute a WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped;
@@ -588,6 +602,8 @@ DECLARE
     common text;
     tried jsonb := '[]';  -- one object per combination: params, mean, std, seconds
     quiet text;
+    missing_argument text;
+    missing_column text;
 BEGIN
     IF source IS NULL OR model IS NULL OR grid IS NULL OR folds IS NULL OR k IS NULL OR seed IS NULL THEN
         RAISE EXCEPTION 'cfrec_tune arguments must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -605,6 +621,20 @@ BEGIN
             HINT = 'Use rmse, mae, precision, recall, ndcg, map or hit_rate.';
     END IF;
     lower_better := m IN ('rmse', 'mae');
+    -- A wrong column name is reported as the argument to set, never as our SQL.
+    SELECT c.arg, c.col INTO missing_argument, missing_column
+    FROM (VALUES (1, 'user_column', user_column), (2, 'item_column', item_column),
+                 (3, 'rating_column', rating_column)) c(n, arg, col)
+    WHERE c.col IS NOT NULL AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = source AND a.attname = c.col AND a.attnum > 0 AND NOT a.attisdropped)
+    ORDER BY c.n LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', missing_column, source
+            USING ERRCODE = 'undefined_column', HINT = format('Name the column with %s => ''...''.', missing_argument)
+                || CASE WHEN missing_argument = 'rating_column'
+                        THEN ' For implicit feedback, rating_column => NULL counts every row once.' ELSE '' END;
+    END IF;
     quiet := current_setting('client_min_messages');
     FOR key, vals IN SELECT e.key, e.value FROM jsonb_each(grid) e LOOP
         IF NOT key = ANY (allowed) THEN

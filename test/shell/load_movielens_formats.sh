@@ -8,7 +8,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 db=cfrec_loaders
 work=$(mktemp -d)
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db ENCODING 'UTF8' TEMPLATE template0"
-trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db"; rm -rf "$work"' EXIT
+new_db=cfrec_loaders_new
+psql -qX -d postgres -c "DROP DATABASE IF EXISTS $new_db"
+trap 'psql -qX -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $new_db"; rm -rf "$work"' EXIT
 export PGDATABASE=$db
 latin1() { iconv -f UTF-8 -t LATIN1; }
 check() { # SQL EXPECTED
@@ -104,4 +106,8 @@ cp "$work/1m/movies.dat" "$work/broken/"
 printf '1::1193::five::978300760\n' >"$work/broken/ratings.dat"
 if "$root/scripts/load-movielens" "$work/broken" 2>"$work/err"; then echo "FAIL: loaded a broken file"; exit 1; fi
 check "SELECT count(*), sum(rating) FROM ratings" "3|9.5"
+echo "== a database that does not exist yet is created"
+PGDATABASE=$new_db "$root/scripts/load-movielens" "$work/1m" | tee "$work/out"
+grep -q "created database $new_db" "$work/out"
+[ "$(psql -qXAt -d $new_db -c "SELECT count(*) FROM ratings")" -gt 0 ]
 echo "all formats loaded"

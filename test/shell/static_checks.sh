@@ -21,3 +21,8 @@ grep -q 'scripts/package' docker/Dockerfile
 grep -q 'apt-get install .*postgresql-15-cfrec_\*\.deb' docker/Dockerfile
 grep -q 'scripts/package' test/package/install-in-chroot.sh
 echo "the Dockerfile installs the package that scripts/package builds and CI tests"
+# The demo installs only what it needs: not the exporter or docker-compose.
+grep -q '^scripts/install-deps demo$' scripts/demo
+demo_set="$(grep -oP '^build=\(\K[^)]*' scripts/install-deps) $(grep -oP '^demo\) packages=\(\K[^)]*' scripts/install-deps)"
+if grep -qE 'exporter|docker|cron' <<<"$demo_set"; then echo "scripts/demo installs too much: $demo_set"; exit 1; fi
+echo "scripts/demo installs: $demo_set"
