@@ -89,6 +89,23 @@ SELECT * FROM try($$SELECT * FROM cfrec_split('err_ratings', 'a', 'b', method =>
 SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', item_column => 'movie_id')$$);
 SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', rating_column => 'stars')$$);
 SELECT to_regclass('a') IS NULL AND to_regclass('b') IS NULL AS nothing_created;
+-- Results are finite or an error: huge finite ratings or alpha overflow the
+-- factors, and such a model is never stored.
+CREATE TABLE err_huge AS SELECT user_id, item_id, rating * 6e37 AS rating FROM err_ratings;
+SELECT * FROM try($$SELECT cfrec_train('err_huge', model => 'err_huge', factors => 2, iterations => 2)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err_huge', feedback => 'implicit', alpha => 1e308, factors => 2, iterations => 2)$$);
+SELECT count(*) AS stored FROM cfrec_models WHERE model = 'err_huge';
+DROP TABLE err_huge;
+-- Inputs serving checks as training does: negative implicit strengths,
+-- multi-dimensional arrays, names too long to store (before any work).
+SELECT cfrec_train('err_ratings', model => 'err_imp', feedback => 'implicit', rating_column => NULL, factors => 2, iterations => 1) IS NOT NULL AS trained;
+SELECT * FROM try($$SELECT * FROM cfrec_recommend_for_items('{1,2}', '{1,-1}', model => 'err_imp')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend_for_items('{{1,2},{3,4}}', model => 'err_imp')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => 'err', exclude => '{{1},{2}}')$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => repeat('m', 3200))$$);
+SELECT * FROM try($$SELECT * FROM cfrec_evaluate('err', 'err_ratings', relevant_rating => 'NaN')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_evaluate('err', 'err_ratings', relevant_rating => 'Infinity')$$);
+SELECT cfrec_drop_model('err_imp');
 -- The source of a model disappears: serving with exclude_seen says so,
 -- serving without it still works.
 DROP TABLE err_ratings;

@@ -15,12 +15,16 @@ namespace {
 
 // k-means++: each next centre is drawn with probability proportional to the
 // squared distance to the nearest centre chosen so far.
-FactorMatrix seed_centroids(const FactorMatrix &v, int64_t n, int k, uint64_t seed) {
+// k passes over every vector: with k and n both large this runs for minutes,
+// so it polls `stop` before each pass.
+FactorMatrix seed_centroids(const FactorMatrix &v, int64_t n, int k, uint64_t seed,
+                            const StopCheck &stop) {
     SplitMix64 rng(seed);
     FactorMatrix c(k, v.cols());
     c.row(0) = v.row(static_cast<int64_t>(rng.uniform() * n));
     std::vector<double> nearest(n, std::numeric_limits<double>::infinity());
     for (int j = 1; j < k; ++j) {
+        if (stop()) throw Cancelled();
         double total = 0.0;
         for (int64_t i = 0; i < n; ++i) {
             nearest[i] = std::min(nearest[i], double((v.row(i) - c.row(j - 1)).squaredNorm()));
@@ -99,7 +103,7 @@ Clustering kmeans(const FactorMatrix &v, int64_t n, const KMeansOptions &o, cons
         throw Error(ErrorKind::InvalidArgument, "iterations must be between 1 and 10000");
     const int threads = resolve_threads(o.threads);
     Clustering r;
-    r.centroids = seed_centroids(v, n, o.k, o.seed);
+    r.centroids = seed_centroids(v, n, o.k, o.seed, stop);
     r.cluster.assign(n, -1);
     r.distance.assign(n, 0.0f);
     for (int it = 0; it < o.iterations; ++it) {

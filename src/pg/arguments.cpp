@@ -39,6 +39,10 @@ char *model_argument(FunctionCallInfo fcinfo, int arg) {
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty"),
                  errhint("Leave model out to use the model called 'default'.")));
+    if (strlen(model) > kMaxModelNameBytes)
+        ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
+                        errmsg("model name is %zu bytes long; at most %d are allowed",
+                               strlen(model), kMaxModelNameBytes)));
     return model;
 }
 
@@ -59,6 +63,10 @@ namespace {
 Datum *array_elements(FunctionCallInfo fcinfo, int arg, const char *name, Oid type, int size,
                       char align, int *count) {
     ArrayType *array = PG_GETARG_ARRAYTYPE_P(arg);
+    if (ARR_NDIM(array) > 1)  // deconstruct_array would flatten it silently
+        ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+                        errmsg("%s must be a one-dimensional array, not %d-dimensional", name,
+                               ARR_NDIM(array))));
     Datum *elements;
     bool *nulls;
     deconstruct_array(array, type, size, true, align, &elements, &nulls, count);
@@ -90,8 +98,15 @@ float *real_array_argument(FunctionCallInfo fcinfo, int arg, const char *name, i
 }
 
 const char *extension_schema(FunctionCallInfo fcinfo) {
-    Oid schema = get_func_namespace(fcinfo->flinfo->fn_oid);
-    return quote_identifier(get_namespace_name(schema));
+    // The function's catalog row is gone when DROP EXTENSION committed while
+    // this query ran (a cursor, or another session).
+    const char *name = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+    if (name == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the cfrec extension was dropped while this query was running"),
+                        errhint("Run the query again once the extension exists: CREATE "
+                                "EXTENSION cfrec.")));
+    return quote_identifier(name);
 }
 
 }  // namespace cfrec::pg

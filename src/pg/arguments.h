@@ -13,6 +13,9 @@ void require_argument(FunctionCallInfo fcinfo, int arg, const char *name);
 char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name);
 
 // A model name: not NULL, not empty.
+// Longer names could not be stored (a btree key holds about 2.7 kB), and
+// would only be found out after a whole training.
+constexpr int kMaxModelNameBytes = 1024;
 char *model_argument(FunctionCallInfo fcinfo, int arg);
 
 // An integer argument within [low, high].

@@ -57,6 +57,12 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     require_argument(fcinfo, kTestSource, "test_source");
     const Oid test_relation = PG_GETARG_OID(kTestSource);
     const int k = int_argument(fcinfo, kK, "k", 1, 10000);
+    if (!PG_ARGISNULL(kRelevantRating) && !std::isfinite(PG_GETARG_FLOAT8(kRelevantRating)))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("relevant_rating must be a finite number, not %g",
+                               PG_GETARG_FLOAT8(kRelevantRating)),
+                        errhint("Leave relevant_rating out to count every test row as relevant.")));
+    // NaN stands for "not given" below.
     const double relevant_rating = PG_ARGISNULL(kRelevantRating)
                                        ? std::numeric_limits<double>::quiet_NaN()
                                        : PG_GETARG_FLOAT8(kRelevantRating);

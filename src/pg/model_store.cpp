@@ -250,10 +250,23 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.watermark_column = SPI_getvalue(row, desc, 22);
     r.watermark = SPI_getvalue(row, desc, 23);
     r.base_version = DatumGetInt64(get(24, &isnull));
+    // Sizes read back size memory: a doctored catalog row is an error, never
+    // an allocation (training never writes factors above 1024).
+    if (r.factors < 1 || r.factors > 1024 || r.users < 0 || r.items < 0)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("cfrec model \"%s\" is damaged: its catalog entry says %lld users, "
+                               "%lld items and %d factors",
+                               name, static_cast<long long>(r.users),
+                               static_cast<long long>(r.items), r.factors),
+                        errhint("Train the model again with cfrec_train().")));
     return r;
 }
 
 namespace {
+
+// Rows allocated before any has been read: the catalog's count is trusted
+// only up to this, and the arrays grow with the rows actually there.
+constexpr Size kFirstRows = 65536;
 
 // Makes room for `capacity` rows in `side`, keeping the rows already there.
 void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
@@ -262,6 +275,10 @@ void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
                    : MemoryContextAllocHuge(CurrentMemoryContext, bytes);
     };
     capacity = Max(capacity, static_cast<Size>(1));
+    if (capacity > MaxAllocHugeSize / (static_cast<Size>(f) * sizeof(float) + sizeof(int64)))
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("cfrec: %zu factor rows of %d factors do not fit in memory",
+                               capacity, f)));
     side.ids = static_cast<int64 *>(grow(side.ids, capacity * sizeof(int64)));
     side.bias = static_cast<float *>(grow(side.bias, capacity * sizeof(float)));
     side.factors = static_cast<float *>(grow(side.factors, capacity * f * sizeof(float)));
@@ -276,7 +293,7 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items, 
     const bool whole = since < 0;
     const Size expected = static_cast<Size>(items ? record.items : record.users);
     StoredSide side{0, nullptr, nullptr, nullptr, nullptr};
-    Size capacity = whole ? expected : 64;
+    Size capacity = whole ? Min(expected, kFirstRows) : 64;
     reserve_rows(side, capacity, f, items);
 
     // Changed rows come unordered: no ORDER BY id may tempt the planner off
@@ -295,8 +312,14 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items, 
         SPI_cursor_fetch(portal, true, kReadRows);
         if (SPI_processed == 0) break;
         SPITupleTable *table = SPI_tuptable;
-        if (!whole && filled + SPI_processed > capacity) {
+        if (whole && filled + SPI_processed > expected) {
+            damaged = true;  // more rows than the catalog says
+            SPI_freetuptable(table);
+            break;
+        }
+        if (filled + SPI_processed > capacity) {
             capacity = Max(capacity * 2, filled + SPI_processed);
+            if (whole) capacity = Min(capacity, expected);
             reserve_rows(side, capacity, f, items);
         }
         for (uint64 j = 0; j < SPI_processed && !damaged; ++j, ++filled) {

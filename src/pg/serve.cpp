@@ -209,6 +209,14 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
     const core::FactorModel *model = cached_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     const bool implicit = strcmp(record.feedback, "implicit") == 0;
+    for (int j = 0; implicit && ratings && j < n_ratings; ++j)
+        if (ratings[j] < 0)
+            ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                            errmsg("ratings of an implicit model are interaction strengths and "
+                                   "must not be negative, not %g",
+                                   static_cast<double>(ratings[j])),
+                            errhint("Training rejects negative strengths too; leave ratings out "
+                                    "to count each item once.")));
     call_core([&] {
         // Without ratings, every item counts as one interaction, or, for a
         // rating model, as the top rating: "liked".

@@ -134,6 +134,19 @@ PG_FUNCTION_INFO_V1(cfrec_train);
 
 namespace {
 
+// Huge finite ratings or alpha overflow single-precision factors into NaN or
+// infinity; such a model would serve nothing useful, so it is never stored.
+[[noreturn]] void diverged(const char *model, int iteration) {
+    ereport(ERROR,
+            (errcode(ERRCODE_DATA_EXCEPTION),
+             errmsg("training of model \"%s\" diverged: the loss or factors are not finite "
+                    "after iteration %d",
+                    model, iteration),
+             errhint("Scale the ratings or strengths to a moderate range (1 to 5, say, or "
+                     "log(1 + count)) and keep alpha moderate (1 to 100).")));
+    pg_unreachable();
+}
+
 Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     instr_time started;
     INSTR_TIME_SET_CURRENT(started);
@@ -213,6 +226,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
         loss = report.loss;
         report_iteration(report, options.iterations, log);
         CHECK_FOR_INTERRUPTS();
+        if (!std::isfinite(loss)) diverged(name, report.iteration);
     }
     call_core([&] {
         model->object = new core::FactorModel((*trainer)->take_model());
@@ -221,6 +235,8 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
 
     const double train_seconds = seconds_since(&phase);
     const core::FactorModel &m = **model;
+    if (!m.user_factors.allFinite() || !m.item_factors.allFinite())
+        diverged(name, options.iterations);
     ModelRecord record;
     record.name = name;
     record.feedback = implicit ? "implicit" : "explicit";

@@ -90,3 +90,18 @@ TEST(Evaluator, UsersWithoutRelevantItemsAreNotMeasured) {
     EXPECT_DOUBLE_EQ(e.ndcg, 0.0);
     EXPECT_EQ(e.rated, 1);
 }
+
+TEST(Evaluator, CountsTestItemsThatWereTrainingItems) {
+    const core::FactorModel m = line_model(core::Feedback::Implicit);
+    core::Evaluator ev(m);
+    // User 10 holds out items 1 and 2 but also had item 1 in training; user 20
+    // holds out item 4, which they had too. Only item 2 can ever be a hit.
+    const int64_t users[] = {10, 10, 20};
+    const int64_t items[] = {1, 2, 4};
+    ev.add_test(users, items, nullptr, 3);
+    const int64_t seen_user[] = {10, 20}, seen_item[] = {1, 4};
+    ev.add_seen(seen_user, seen_item, 2);
+    const core::Evaluation e = ev.evaluate(2, kAll, 2, never);
+    EXPECT_EQ(e.relevant_items, 3);
+    EXPECT_EQ(e.relevant_in_training, 2);
+}

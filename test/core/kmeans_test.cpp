@@ -56,6 +56,24 @@ TEST(KMeans, SameSeedSameAnswerAnyThreads) {
     EXPECT_EQ(a.distance, b.distance);
 }
 
+// k-means++ seeding makes k passes over the vectors: a cancel must be seen
+// between them, not only once the Lloyd iterations start.
+TEST(KMeans, SeedingStopsWhenAsked) {
+    const FactorMatrix v = planted(4, 100, 8, 5);
+    KMeansOptions o;
+    o.k = 300;
+    o.iterations = 1;
+    o.threads = 1;
+    int polls = 0;
+    const StopCheck counting = [&] { return ++polls < 0; };
+    kmeans(v, v.rows(), o, counting);
+    EXPECT_GE(polls, o.k - 1);  // at least once per seeding pass
+    int left = 10;
+    const StopCheck soon = [&] { return --left < 0; };
+    EXPECT_THROW(kmeans(v, v.rows(), o, soon), Cancelled);
+    EXPECT_LT(left, 0);
+}
+
 TEST(KMeans, OneClusterPerVectorHasZeroDistances) {
     const FactorMatrix v = planted(3, 2, 4, 1);
     KMeansOptions o;
