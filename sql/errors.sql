@@ -89,6 +89,11 @@ SELECT * FROM try($$SELECT * FROM cfrec_split('err_ratings', 'a', 'b', method =>
 SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', item_column => 'movie_id')$$);
 SELECT * FROM try($$SELECT * FROM cfrec_tune('err_ratings', 't', '{"factors": [2]}', rating_column => 'stars')$$);
 SELECT to_regclass('a') IS NULL AND to_regclass('b') IS NULL AS nothing_created;
+-- Empty model names are 22023 everywhere; since must be positive.
+SELECT * FROM try($$SELECT * FROM cfrec_popular(model => '')$$);
+SELECT * FROM try($$SELECT cfrec_drop_model('')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_popular(model => 'err', since => '-1 day')$$);
+SELECT * FROM try($$SELECT * FROM cfrec_predict(1, 1, model => '')$$);
 -- Results are finite or an error: huge finite ratings or alpha overflow the
 -- factors, and such a model is never stored.
 CREATE TABLE err_huge AS SELECT user_id, item_id, rating * 6e37 AS rating FROM err_ratings;

@@ -62,6 +62,23 @@ SELECT * FROM cfrec_tune('ratings', 't', '{"factors": [2]}', metric => 'accuracy
 SELECT cfrec_train('ratings', model => 'x', algorithm => 'svd', feedback => 'implicit');
 SELECT cfrec_train('ratings', model => 'x', algorithm => 'magic');
 SELECT cfrec_train('ratings', model => 'x', algorithm => 'svd', learning_rate => 2);
+-- cfrec_split and cfrec_tune call only pg_catalog's functions: a better-typed
+-- hashtextextended in a schema on the caller's path is never run (issue 13,
+-- H4). Unqualified table names still go to the caller's current schema.
+CREATE TABLE spy_calls (n int);
+CREATE FUNCTION public.hashtextextended(text, integer) RETURNS bigint LANGUAGE plpgsql AS
+$$ BEGIN INSERT INTO spy_calls VALUES (1); RETURN 0; END $$;
+CREATE SCHEMA split_here;
+SET search_path = split_here, public;
+SELECT * FROM cfrec_split('ratings', 'sp_train', 'sp_test', method => 'per_user');
+SELECT count(*) AS tuned FROM cfrec_tune('ratings', 'ev_spy', '{"factors": [2]}', folds => 2);
+RESET search_path;
+SELECT to_regclass('split_here.sp_train') IS NOT NULL AS in_current_schema,
+       (SELECT count(*) FROM spy_calls) AS spy_calls;
+DROP SCHEMA split_here CASCADE;
+DROP FUNCTION public.hashtextextended(text, integer);
+DROP TABLE spy_calls;
+SELECT cfrec_drop_model('ev_spy');
 -- Evaluating against the training data itself scores near 0 (rankings
 -- exclude what users had in training): a WARNING says so.
 SELECT metric, round(value::numeric, 3) FROM cfrec_evaluate('ev', 'ev_train') WHERE metric IN ('precision', 'users');

@@ -57,6 +57,8 @@ SELECT metric, round(value::numeric, 4) AS value
 FROM cfrec_online_metrics('fb', since => now() - interval '3 days')
 WHERE metric IN ('recall', 'sessions', 'likes');
 -- Nothing shown in the window: counts are zero, ratios NULL.
+SELECT metric, value FROM cfrec_online_metrics('fb', since => now() + interval '1 day');
+-- A name that is no model and served nothing is a mistake, not zeros.
 SELECT metric, value FROM cfrec_online_metrics('no_such_model');
 
 -- Bad input.

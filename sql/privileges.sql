@@ -36,7 +36,43 @@ SET ROLE regress_cfrec_trainer;
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'granted');
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'granted', exclude_seen => false);
 RESET ROLE;
+-- A role that may not change models is refused before any work and leaves no
+-- training-log row; an oversized argument is refused before it could fill
+-- the log (issue 13, H2; sql/training_log checks the trainer's row).
+CREATE ROLE regress_cfrec_nobody;
+GRANT SELECT ON secret_ratings TO regress_cfrec_nobody;
+SET ROLE regress_cfrec_nobody;
+SELECT cfrec_train('secret_ratings', model => 'granted', iterations => 1);
+SELECT * FROM cfrec_update('granted');
+RESET ROLE;
+GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_trainer;
+SET ROLE regress_cfrec_trainer;
+SELECT cfrec_train('secret_ratings', model => 'granted', user_column => repeat('u', 5000000));
+RESET ROLE;
+SELECT pg_sleep(0.5);  -- a worker would have written by now
+SELECT count(*) AS rows_by_nobody FROM cfrec_training_log WHERE run_by = 'regress_cfrec_nobody';
+REVOKE INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors FROM regress_cfrec_trainer;
+DROP OWNED BY regress_cfrec_nobody;
+DROP ROLE regress_cfrec_nobody;
 SELECT cfrec_drop_model('granted');
+-- The SQL cfrec runs on a source names pg_catalog's operators: an '=' that
+-- someone defined for a domain id type is never called (issue 13, H4).
+CREATE DOMAIN regress_uid AS bigint;
+CREATE TABLE domain_ratings AS SELECT user_id::regress_uid AS user_id, item_id, rating FROM ratings;
+CREATE INDEX ON domain_ratings (user_id);
+CREATE TABLE regress_calls (n int);
+CREATE FUNCTION regress_spy_eq(regress_uid, bigint) RETURNS boolean LANGUAGE plpgsql AS
+$$ BEGIN INSERT INTO regress_calls VALUES (1); RETURN $1::bigint = $2; END $$;
+CREATE OPERATOR public.= (LEFTARG = regress_uid, RIGHTARG = bigint, FUNCTION = regress_spy_eq);
+SELECT users FROM cfrec_train('domain_ratings', model => 'domain', iterations => 1);
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'domain');
+SELECT cfrec_refresh_users('domain', ARRAY[1, 2]);
+SELECT count(*) AS spy_calls FROM regress_calls;
+SELECT cfrec_drop_model('domain');
+DROP OPERATOR public.= (regress_uid, bigint);
+DROP FUNCTION regress_spy_eq;
+DROP TABLE domain_ratings, regress_calls;
+DROP DOMAIN regress_uid;
 DROP TABLE regress_victim;
 DROP OWNED BY regress_cfrec_trainer;
 DROP ROLE regress_cfrec_trainer;

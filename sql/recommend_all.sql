@@ -22,6 +22,18 @@ SELECT count(*) FROM cfrec_recommend_all('batch', 100, users => ARRAY[1]::bigint
 RESET client_min_messages;
 SELECT * FROM cfrec_recommend_all('batch', 2, target => 'batch_out');
 SELECT * FROM cfrec_recommend_all('batch', 2, target => 'batch_out', users => ARRAY[1]::bigint[]);
+-- A table another role planted under the target's name is never written to,
+-- superuser or not: its triggers would run as the caller (issue 13, H4).
+CREATE ROLE regress_cfrec_planter;
+CREATE TABLE planted_recs (user_id bigint, rank integer, item_id bigint, score real);
+ALTER TABLE planted_recs OWNER TO regress_cfrec_planter;
+SELECT * FROM cfrec_recommend_all('batch', 2, target => 'planted_recs');
+CREATE VIEW batch_view AS SELECT * FROM batch_out;
+SELECT * FROM cfrec_recommend_all('batch', 2, target => 'batch_view');
+SELECT count(*) AS untouched FROM planted_recs;
+DROP VIEW batch_view;
+DROP TABLE planted_recs;
+DROP ROLE regress_cfrec_planter;
 SELECT count(*), count(DISTINCT user_id) FROM batch_out;
 \d batch_out
 -- Bad calls.

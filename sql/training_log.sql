@@ -34,6 +34,21 @@ SELECT outcome, sqlstate, error, iterations, abs(extract(epoch FROM now() - star
 FROM cfrec_training_log WHERE model = 'logged' AND outcome = 'error';
 DELETE FROM log_ratings WHERE rating = 'NaN';
 
+-- A trainer's failure is written as the trainer (the worker takes the
+-- caller's privileges), with its oversized argument refused before any work.
+CREATE ROLE regress_cfrec_logger;
+GRANT SELECT ON log_ratings TO regress_cfrec_logger;
+GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_logger;
+GRANT INSERT ON cfrec_training_log TO regress_cfrec_logger;
+GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_logger;
+SET ROLE regress_cfrec_logger;
+SELECT cfrec_train('log_ratings', model => 'logged_by', user_column => repeat('u', 5000000));
+RESET ROLE;
+SELECT wait_for_log('logged_by', 'error');
+SELECT run_by, sqlstate, error FROM cfrec_training_log WHERE model = 'logged_by';
+DROP OWNED BY regress_cfrec_logger;
+DROP ROLE regress_cfrec_logger;
+
 -- Updates are logged too, with what they refreshed.
 INSERT INTO log_ratings VALUES (31, 1, 5, now()), (31, 2, 4, now());
 SELECT refreshed_users, refreshed_items FROM cfrec_update('logged');

@@ -28,21 +28,37 @@ void require_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
                     errhint("%s has no default: pass a value.", name)));
 }
 
-char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
-    require_argument(fcinfo, arg, name);
+namespace {
+
+// A text argument of at most `max_bytes`, refused before any work: texts are
+// logged (cfrec_training_log) and longer ones cannot be valid anyway.
+char *bounded_text(FunctionCallInfo fcinfo, int arg, const char *name, size_t max_bytes) {
+    const size_t bytes = VARSIZE_ANY_EXHDR(PG_GETARG_DATUM(arg));
+    if (bytes > max_bytes)
+        ereport(ERROR,
+                (errcode(ERRCODE_NAME_TOO_LONG),
+                 errmsg("%s is %zu bytes long; at most %zu are allowed", name, bytes, max_bytes)));
     return text_to_cstring(PG_GETARG_TEXT_PP(arg));
 }
 
+}  // namespace
+
+char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
+    require_argument(fcinfo, arg, name);
+    return bounded_text(fcinfo, arg, name, NAMEDATALEN - 1);
+}
+
+char *nullable_text_argument(FunctionCallInfo fcinfo, int arg, const char *name) {
+    return PG_ARGISNULL(arg) ? nullptr : bounded_text(fcinfo, arg, name, NAMEDATALEN - 1);
+}
+
 char *model_argument(FunctionCallInfo fcinfo, int arg) {
-    char *model = text_argument(fcinfo, arg, "model");
+    require_argument(fcinfo, arg, "model");
+    char *model = bounded_text(fcinfo, arg, "model name", kMaxModelNameBytes);
     if (model[0] == '\0')
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("model name must not be empty"),
                  errhint("Leave model out to use the model called 'default'.")));
-    if (strlen(model) > kMaxModelNameBytes)
-        ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG),
-                        errmsg("model name is %zu bytes long; at most %d are allowed",
-                               strlen(model), kMaxModelNameBytes)));
     return model;
 }
 
@@ -50,10 +66,10 @@ int32 int_argument(FunctionCallInfo fcinfo, int arg, const char *name, int32 low
     require_argument(fcinfo, arg, name);
     int32 value = PG_GETARG_INT32(arg);
     if (value < low || value > high)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("%s must be between %d and %d, not %d", name, low, high, value),
-                        has_default(fcinfo, arg) ? errhint("Leave %s out to use its default.", name)
-                                                 : 0));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("%s must be between %d and %d, not %d", name, low, high, value),
+                 has_default(fcinfo, arg) ? errhint("Leave %s out to use its default.", name) : 0));
     return value;
 }
 

@@ -11,6 +11,8 @@ void require_argument(FunctionCallInfo fcinfo, int arg, const char *name);
 
 // The text argument as a C string; ERROR when NULL.
 char *text_argument(FunctionCallInfo fcinfo, int arg, const char *name);
+// The same for an argument that may be NULL (then NULL).
+char *nullable_text_argument(FunctionCallInfo fcinfo, int arg, const char *name);
 
 // A model name: not NULL, not empty.
 // Longer names could not be stored (a btree key holds about 2.7 kB), and

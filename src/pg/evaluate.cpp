@@ -20,8 +20,9 @@ namespace {
 enum Arg { kModel, kTestSource, kK, kRelevantRating, kUserColumn, kItemColumn, kRatingColumn };
 
 // A column argument, or the model's own column when it is NULL.
-const char *column_or(FunctionCallInfo fcinfo, int arg, const char *model_column) {
-    return PG_ARGISNULL(arg) ? model_column : text_to_cstring(PG_GETARG_TEXT_PP(arg));
+const char *column_or(FunctionCallInfo fcinfo, int arg, const char *name,
+                      const char *model_column) {
+    return PG_ARGISNULL(arg) ? model_column : nullable_text_argument(fcinfo, arg, name);
 }
 
 void put(const ResultSet &rs, const char *metric, double value) {
@@ -73,15 +74,16 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     SPI_connect();
     const ModelRecord record = find_model(schema, name);
     const bool implicit = strcmp(record.feedback, "implicit") == 0;
-    const char *rating_column = column_or(fcinfo, kRatingColumn, record.rating_column);
+    const char *rating_column =
+        column_or(fcinfo, kRatingColumn, "rating_column", record.rating_column);
     if (!std::isnan(relevant_rating) && rating_column == nullptr)
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                  errmsg("relevant_rating needs a rating column"),
                  errhint("Name the test source's rating column with rating_column => '...'.")));
-    const TrainingSource test =
-        describe_source(test_relation, column_or(fcinfo, kUserColumn, record.user_column),
-                        column_or(fcinfo, kItemColumn, record.item_column), rating_column);
+    const TrainingSource test = describe_source(
+        test_relation, column_or(fcinfo, kUserColumn, "user_column", record.user_column),
+        column_or(fcinfo, kItemColumn, "item_column", record.item_column), rating_column);
     auto *pin = pin_model(schema, record);
     auto *evaluator = ContextOwned<core::Evaluator>::create(call_context);
     call_core([&] { evaluator->object = new core::Evaluator(**pin->object); });
@@ -109,10 +111,11 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         users = static_cast<int64 *>(palloc(sizeof(int64) * Max(n_users, 1)));
         std::copy(known.begin(), known.end(), users);
     });
-    const char *seen_sql =
-        psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s = ANY ($1)",
-                 quote_identifier(record.user_column), quote_identifier(record.item_column),
-                 source_relation(record), quote_identifier(record.user_column));
+    const char *seen_sql = psprintf(
+        "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s OPERATOR(pg_catalog.=) "
+        "ANY ($1)",
+        quote_identifier(record.user_column), quote_identifier(record.item_column),
+        source_relation(record), quote_identifier(record.user_column));
     Oid types[1] = {INT8ARRAYOID};
     Datum args[1] = {PointerGetDatum(flat_array(INT8OID, 8, users, n_users))};
     stream_rows(
@@ -129,14 +132,15 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     });
     CHECK_FOR_INTERRUPTS();
     if (e.relevant_in_training > 0 && 2 * e.relevant_in_training >= e.relevant_items)
-        ereport(WARNING,
-                (errmsg("%lld of the %lld relevant test rows are also in model \"%s\"'s training data",
-                        static_cast<long long>(e.relevant_in_training),
-                        static_cast<long long>(e.relevant_items), name),
-                 errdetail("Rankings exclude what a user had in training, so those rows can "
-                           "never count as hits and the ranking metrics come out near 0."),
-                 errhint("Evaluate on rows held out from training: cfrec_split() the data, "
-                         "train on the training part, evaluate on the test part.")));
+        ereport(
+            WARNING,
+            (errmsg("%lld of the %lld relevant test rows are also in model \"%s\"'s training data",
+                    static_cast<long long>(e.relevant_in_training),
+                    static_cast<long long>(e.relevant_items), name),
+             errdetail("Rankings exclude what a user had in training, so those rows can "
+                       "never count as hits and the ranking metrics come out near 0."),
+             errhint("Evaluate on rows held out from training: cfrec_split() the data, "
+                     "train on the training part, evaluate on the test part.")));
     if (!implicit && e.rated > 0) {
         put(rs, "rmse", e.rmse);
         put(rs, "mae", e.mae);

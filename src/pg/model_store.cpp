@@ -14,8 +14,6 @@ namespace {
 // statement, small enough to keep each batch's arrays a few MiB.
 constexpr int kWriteRows = 4096;
 constexpr int kReadRows = 10000;
-// First key of the advisory lock that serialises trainings of one name.
-constexpr int32 kLockSpace = 0x63667265;  // "cfre"
 
 void run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
     int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -119,12 +117,19 @@ const char *nullable_text(HeapTuple row, TupleDesc desc, int column) {
     return SPI_getvalue(row, desc, column);  // NULL stays NULL
 }
 
+// Inserts or replaces the model's catalog row (train_seconds: so far).
+void upsert_catalog(const char *schema, ModelRecord &r, instr_time started);
+
 }  // namespace
 
+// The catalog row is written first: its upsert locks the model's row (or, for
+// a new name, holds its key), so trainings and refreshes of one model take
+// turns. A row lock, unlike an advisory lock, needs UPDATE on cfrec_model:
+// a role that may not train cannot block those who may.
 void store_model(const char *schema, ModelRecord &r, const core::FactorModel &model,
                  instr_time started) {
-    lock_model(r.name);
     r.version = next_version(schema);
+    upsert_catalog(schema, r, started);
 
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {text_datum(r.name)};
@@ -136,6 +141,20 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
     insert_side(schema, r.name, model, false, r.version);
     insert_side(schema, r.name, model, true, r.version);
 
+    // The reported time includes writing the factors.
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, started);
+    r.train_seconds = INSTR_TIME_GET_DOUBLE(elapsed);
+    Oid types[2] = {TEXTOID, FLOAT8OID};
+    Datum values[2] = {text_datum(r.name), Float8GetDatum(r.train_seconds)};
+    run(psprintf("UPDATE %s.cfrec_model SET train_seconds = $2 WHERE name = $1", schema), 2, types,
+        values, nullptr, SPI_OK_UPDATE);
+}
+
+namespace {
+
+void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);
@@ -199,6 +218,8 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
             schema),
         23, types, v, nulls, SPI_OK_INSERT);
 }
+
+}  // namespace
 
 ModelRecord find_model(const char *schema, const char *name) {
     Oid type[1] = {TEXTOID};
@@ -276,9 +297,9 @@ void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
     };
     capacity = Max(capacity, static_cast<Size>(1));
     if (capacity > MaxAllocHugeSize / (static_cast<Size>(f) * sizeof(float) + sizeof(int64)))
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("cfrec: %zu factor rows of %d factors do not fit in memory",
-                               capacity, f)));
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("cfrec: %zu factor rows of %d factors do not fit in memory", capacity, f)));
     side.ids = static_cast<int64 *>(grow(side.ids, capacity * sizeof(int64)));
     side.bias = static_cast<float *>(grow(side.bias, capacity * sizeof(float)));
     side.factors = static_cast<float *>(grow(side.factors, capacity * f * sizeof(float)));
@@ -376,16 +397,32 @@ const char *source_relation(const ModelRecord &r, Oid *relation_out) {
                                       get_rel_name(relation));
 }
 
-void lock_model(const char *name) {
-    Oid types[2] = {INT4OID, TEXTOID};
-    Datum values[2] = {Int32GetDatum(kLockSpace), text_datum(name)};
-    run("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))", 2, types, values,
+void require_model_writes(Oid namespace_oid) {
+    for (const char *table : {"cfrec_model", "cfrec_user_factors", "cfrec_item_factors"}) {
+        const Oid relation = get_relname_relid(table, namespace_oid);
+        if (!OidIsValid(relation) ||
+            pg_class_aclcheck(relation, GetUserId(), ACL_INSERT | ACL_UPDATE | ACL_DELETE) !=
+                ACLCHECK_OK)
+            ereport(ERROR,
+                    (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                     errmsg("permission denied to change cfrec models: no INSERT, UPDATE and "
+                            "DELETE on %s",
+                            table),
+                     errhint("An administrator grants them to roles that train (README, "
+                             "\"Privileges\").")));
+    }
+}
+
+void lock_model(const char *schema, const char *name) {
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {text_datum(name)};
+    run(psprintf("SELECT FROM %s.cfrec_model WHERE name = $1 FOR UPDATE", schema), 1, types, values,
         nullptr, SPI_OK_SELECT);
 }
 
 int64 store_refreshed(const char *schema, const char *name, core::Side side,
                       const core::Refreshed &refreshed, const int64 *requested, int n_requested) {
-    lock_model(name);
+    lock_model(schema, name);
     const bool items = side == core::Side::Items;
     const char *table = items ? "cfrec_item_factors" : "cfrec_user_factors";
     const int f = static_cast<int>(refreshed.factors.cols());

@@ -68,8 +68,13 @@ void free_side(StoredSide &side);
 // must not be able to make a caller of cfrec_recommend run SQL of their choosing.
 const char *source_relation(const ModelRecord &record, Oid *relation = nullptr);
 
-// Serialises changes to one model name until the end of the transaction.
-void lock_model(const char *name);
+// Raises 42501 unless the caller may write cfrec's model tables (in the
+// extension's schema): what training and updating need, checked up front.
+void require_model_writes(Oid namespace_oid);
+
+// Serialises changes to one existing model until the end of the transaction
+// (a row lock on its catalog entry; needs UPDATE on cfrec_model).
+void lock_model(const char *schema, const char *name);
 
 // Writes refreshed users or items over their old factor rows (new ones are
 // added), removes requested ones (every one, when `requested` is NULL) that

@@ -7,6 +7,7 @@ extern "C" {
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -16,6 +17,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "nodes/params.h"
 #include "portability/instr_time.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"

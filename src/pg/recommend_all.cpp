@@ -23,6 +23,27 @@ enum Arg { kModel, kK, kTarget, kUsers, kExcludeSeen };
 constexpr int32 kMaxBatchK = 1000;
 constexpr int kInsertRows = 65536;
 
+// An existing target is written to only when the caller's own roles own it
+// (a superuser's included, with no superuser bypass): a table someone else
+// planted on the caller's search_path, with triggers of theirs, never runs
+// their code as the caller.
+void require_own_table(Oid relation, const char *qualified) {
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relation));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cfrec: no catalog entry for %s", qualified);
+    const auto *form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple));
+    const Oid owner = form->relowner;
+    const char kind = form->relkind;
+    ReleaseSysCache(tuple);
+    if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("target %s is not a table", qualified)));
+    if (!is_member_of_role_nosuper(GetUserId(), owner))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("target table %s belongs to role %s, not to you", qualified,
+                               GetUserNameFromId(owner, false)),
+                        errhint("Name a new table, which cfrec creates, or one you own.")));
+}
+
 // The target table, created (user_id, rank, item_id, score) when missing.
 const char *prepare_target(const char *target) {
 #if PG_VERSION_NUM >= 160000
@@ -31,7 +52,9 @@ const char *prepare_target(const char *target) {
     RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
 #endif
     const char *qualified = quote_qualified_identifier(rv->schemaname, rv->relname);
-    if (!OidIsValid(RangeVarGetRelid(rv, NoLock, true))) {
+    const Oid existing = RangeVarGetRelid(rv, NoLock, true);
+    if (OidIsValid(existing)) require_own_table(existing, qualified);
+    if (!OidIsValid(existing)) {
         const char *sql = psprintf(
             "CREATE TABLE %s (user_id bigint NOT NULL, rank integer NOT NULL, item_id bigint NOT "
             "NULL, score real NOT NULL)",
@@ -140,12 +163,12 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         seen->object = new core::SeenCollector(model, std::move(users));
     });
     if (exclude_seen) {
-        const char *sql = psprintf(
-            "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s%s",
-            quote_identifier(record.user_column), quote_identifier(record.item_column),
-            source_relation(record),
-            requested ? psprintf(" WHERE %s = ANY ($1)", quote_identifier(record.user_column))
-                      : "");
+        const char *sql = psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s%s",
+                                   quote_identifier(record.user_column),
+                                   quote_identifier(record.item_column), source_relation(record),
+                                   requested ? psprintf(" WHERE %s OPERATOR(pg_catalog.=) ANY ($1)",
+                                                        quote_identifier(record.user_column))
+                                             : "");
         Oid types[1] = {INT8ARRAYOID};
         Datum args[1] = {requested ? PG_GETARG_DATUM(kUsers) : 0};
         stream_rows(

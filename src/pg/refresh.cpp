@@ -21,7 +21,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     const bool items = side == core::Side::Items;
     if (requested != nullptr && n_requested == 0) return 0;  // nothing to do: no new version
     MemoryContext call_context = CurrentMemoryContext;
-    lock_model(name);  // first, so the model read below is the newest committed one
+    lock_model(schema, name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name);
     auto *pin = pin_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
@@ -35,7 +35,8 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
                  record.rating_column
                      ? psprintf(", %s::pg_catalog.float8", quote_identifier(record.rating_column))
                      : "",
-                 source_relation(record), requested ? psprintf(" WHERE %s = ANY ($1)", row) : "");
+                 source_relation(record),
+                 requested ? psprintf(" WHERE %s OPERATOR(pg_catalog.=) ANY ($1)", row) : "");
     Oid types[1] = {INT8ARRAYOID};
     Datum args[1] = {requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested))
                                : 0};
@@ -71,7 +72,7 @@ namespace {
 // when it has one; NULL (every one in the source) otherwise.
 const int64 *changed_since_watermark(const char *schema, const char *name, core::Side side,
                                      int *count) {
-    lock_model(name);
+    lock_model(schema, name);
     const ModelRecord record = find_model(schema, name);
     if (record.watermark_column == nullptr || record.watermark == nullptr) return nullptr;
     Oid relation;

@@ -70,10 +70,11 @@ const char *seen_source(const ModelRecord &r) {
 // the source has an index on (user, item). Rows stream from the executor
 // straight into `seen` through a kept plan.
 SeenItems read_seen(const ModelRecord &r, int64 user) {
-    const char *sql =
-        psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s = $1",
-                 quote_identifier(r.user_column), quote_identifier(r.item_column), seen_source(r),
-                 quote_identifier(r.user_column));
+    const char *sql = psprintf(
+        "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s OPERATOR(pg_catalog.=) "
+        "$1",
+        quote_identifier(r.user_column), quote_identifier(r.item_column), seen_source(r),
+        quote_identifier(r.user_column));
     Oid type[1] = {INT8OID};
     Datum value[1] = {Int64GetDatum(user)};
     SeenItems seen;

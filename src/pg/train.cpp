@@ -137,13 +137,12 @@ namespace {
 // Huge finite ratings or alpha overflow single-precision factors into NaN or
 // infinity; such a model would serve nothing useful, so it is never stored.
 [[noreturn]] void diverged(const char *model, int iteration) {
-    ereport(ERROR,
-            (errcode(ERRCODE_DATA_EXCEPTION),
-             errmsg("training of model \"%s\" diverged: the loss or factors are not finite "
-                    "after iteration %d",
-                    model, iteration),
-             errhint("Scale the ratings or strengths to a moderate range (1 to 5, say, or "
-                     "log(1 + count)) and keep alpha moderate (1 to 100).")));
+    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                    errmsg("training of model \"%s\" diverged: the loss or factors are not finite "
+                           "after iteration %d",
+                           model, iteration),
+                    errhint("Scale the ratings or strengths to a moderate range (1 to 5, say, or "
+                            "log(1 + count)) and keep alpha moderate (1 to 100).")));
     pg_unreachable();
 }
 
@@ -153,13 +152,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     require_argument(fcinfo, kSource, "source");
     const Oid relation = PG_GETARG_OID(kSource);
     const char *name = model_argument(fcinfo, kModel);
+    require_model_writes(log->namespace_oid);  // before any work, and before it is logged
     log->model = name;
     const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
     const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
     const core::Feedback feedback = feedback_argument(fcinfo);
     const bool implicit = feedback == core::Feedback::Implicit;
-    const char *rating_column =
-        PG_ARGISNULL(kRatingColumn) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(kRatingColumn));
+    const char *rating_column = nullable_text_argument(fcinfo, kRatingColumn, "rating_column");
     if (rating_column == nullptr && !implicit)
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("explicit feedback needs a rating column"),
@@ -168,9 +167,8 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const core::TrainOptions options = options_from(fcinfo, feedback);
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
-    const char *watermark_column = PG_ARGISNULL(kWatermarkColumn)
-                                       ? nullptr
-                                       : text_to_cstring(PG_GETARG_TEXT_PP(kWatermarkColumn));
+    const char *watermark_column =
+        nullable_text_argument(fcinfo, kWatermarkColumn, "watermark_column");
     const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;
     const char *schema = log->schema;
     appendStringInfoString(&log->parameters, "{\"source\": ");

@@ -125,7 +125,9 @@ void write_detached(const char *schema, const char *json) {
     snprintf(worker.bgw_name, BGW_MAXLEN, "cfrec training log writer");
     snprintf(worker.bgw_type, BGW_MAXLEN, "cfrec training log writer");
     worker.bgw_main_arg = UInt32GetDatum(handle);
-    memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+    // The database, then the role the row is written as.
+    const Oid ids[2] = {MyDatabaseId, GetUserId()};
+    memcpy(worker.bgw_extra, ids, sizeof ids);
     if (!RegisterDynamicBackgroundWorker(&worker, nullptr)) {
         dsm_unpin_segment(handle);
         elog(LOG, "cfrec: no background worker slot (max_worker_processes) to log: %s", json);
@@ -137,9 +139,11 @@ void write_detached(const char *schema, const char *json) {
 
 // A log in the current memory context. Resets the backend's peak memory
 // reading, so the row reports this call's peak.
-static TrainingLog *training_log_begin(const char *schema, const char *operation) {
+static TrainingLog *training_log_begin(const char *schema, Oid namespace_oid,
+                                       const char *operation) {
     auto *log = static_cast<TrainingLog *>(palloc0(sizeof(TrainingLog)));
     log->schema = schema;
+    log->namespace_oid = namespace_oid;
     log->operation = operation;
     log->started_at = GetCurrentTimestamp();
     INSTR_TIME_SET_CURRENT(log->started);
@@ -171,6 +175,12 @@ void training_log_success(TrainingLog *log) {
 
 namespace {
 
+// Whether the caller holds `mode` on the extension's table `table`.
+bool may(const TrainingLog *log, const char *table, AclMode mode) {
+    const Oid relation = get_relname_relid(table, log->namespace_oid);
+    return OidIsValid(relation) && pg_class_aclcheck(relation, GetUserId(), mode) == ACLCHECK_OK;
+}
+
 // From PG_CATCH, before re-throwing. Never throws; problems go to the
 // server log.
 void training_log_failure(TrainingLog *log) {
@@ -178,6 +188,9 @@ void training_log_failure(TrainingLog *log) {
     ErrorData *error = CopyErrorData();
     MemoryContextSwitchTo(old);
     if (log->model == nullptr) return;  // failed before naming a model
+    // A role that may not change models, or not write the log, leaves no row:
+    // its failures cannot fill the log or mark another's model as failing.
+    if (!may(log, "cfrec_model", ACL_UPDATE) || !may(log, "cfrec_training_log", ACL_INSERT)) return;
     // The pending error stays pending (the caller re-throws it); anything
     // going wrong here is only reported to the server log.
     HOLD_INTERRUPTS();
@@ -192,7 +205,8 @@ void training_log_failure(TrainingLog *log) {
 
 Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
                         Datum (*body)(FunctionCallInfo, TrainingLog *)) {
-    TrainingLog *log = training_log_begin(extension_schema(fcinfo), operation);
+    TrainingLog *log = training_log_begin(extension_schema(fcinfo),
+                                          get_func_namespace(fcinfo->flinfo->fn_oid), operation);
     volatile Datum result = 0;
     PG_TRY();
     { result = body(fcinfo, log); }
@@ -210,11 +224,14 @@ Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
 using namespace cfrec::pg;
 
 extern "C" void cfrec_training_log_worker(Datum argument) {
-    Oid database;
-    memcpy(&database, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+    Oid ids[2];  // database, role
+    memcpy(ids, MyBgworkerEntry->bgw_extra, sizeof ids);
     BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+    // Connected as the bootstrap superuser (the caller's role may lack
+    // LOGIN), the row is then written with the caller's privileges only.
+    BackgroundWorkerInitializeConnectionByOid(ids[0], InvalidOid, 0);
     StartTransactionCommand();
+    SetUserIdAndSecContext(ids[1], SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
     const dsm_handle handle = DatumGetUInt32(argument);
     dsm_segment *segment = dsm_attach(handle);
     if (segment == nullptr) elog(ERROR, "cfrec: the failed training's log record is gone");

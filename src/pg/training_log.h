@@ -11,6 +11,7 @@ namespace cfrec::pg {
 
 struct TrainingLog {
     const char *schema;
+    Oid namespace_oid;  // the extension's schema
     const char *model;  // NULL until the arguments are checked: nothing is logged
     const char *operation;
     TimestampTz started_at;
@@ -29,6 +30,9 @@ void training_log_success(TrainingLog *log);
 // Runs body(fcinfo, log) with a fresh log for `operation`; if body raises an
 // ERROR (or is cancelled), records "error" or "cancelled" with its message,
 // then re-raises it. body records success itself, inside its transaction.
+// A failure is recorded only when the caller may change models and write the
+// log, and then by a worker acting as the caller: nobody can write through
+// it what they could not write themselves.
 Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
                         Datum (*body)(FunctionCallInfo, TrainingLog *));
 

@@ -35,12 +35,11 @@ Oid column_type(Oid relation, const char *relation_name, const char *column, con
 // `cast` is a type the column's values convert to without losing anything.
 void require_type(bool ok, const char *column, Oid type, const char *wanted, const char *cast) {
     if (!ok)
-        ereport(ERROR,
-                (errcode(ERRCODE_DATATYPE_MISMATCH),
-                 errmsg("column \"%s\" has type %s, but %s is needed", column, format_type_be(type),
-                        wanted),
-                 errhint("Use a view that casts the column, e.g. SELECT %s::%s ...",
-                         quote_identifier(column), cast)));
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("column \"%s\" has type %s, but %s is needed", column,
+                               format_type_be(type), wanted),
+                        errhint("Use a view that casts the column, e.g. SELECT %s::%s ...",
+                                quote_identifier(column), cast)));
 }
 
 }  // namespace
@@ -265,11 +264,15 @@ SourceCounts read_source(const TrainingSource &source,
 
 int64 *changed_ids(const char *relation, const char *id_column, const char *watermark_column,
                    const char *type, const char *low, const char *high, int *count) {
-    const char *sql = psprintf(
-        "SELECT DISTINCT %s::pg_catalog.int8 FROM %s WHERE %s IS NOT NULL%s%s",
-        quote_identifier(id_column), relation, quote_identifier(id_column),
-        low ? psprintf(" AND %s > $1::%s", quote_identifier(watermark_column), type) : "",
-        high ? psprintf(" AND %s <= $2::%s", quote_identifier(watermark_column), type) : "");
+    const char *sql =
+        psprintf("SELECT DISTINCT %s::pg_catalog.int8 FROM %s WHERE %s IS NOT NULL%s%s",
+                 quote_identifier(id_column), relation, quote_identifier(id_column),
+                 low ? psprintf(" AND %s OPERATOR(pg_catalog.>) $1::%s",
+                                quote_identifier(watermark_column), type)
+                     : "",
+                 high ? psprintf(" AND %s OPERATOR(pg_catalog.<=) $2::%s",
+                                 quote_identifier(watermark_column), type)
+                      : "");
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {low ? PointerGetDatum(cstring_to_text(low)) : 0,
                        high ? PointerGetDatum(cstring_to_text(high)) : 0};
@@ -290,8 +293,8 @@ int64 *changed_ids(const char *relation, const char *id_column, const char *wate
 bool watermark_above(const char *type, const char *a, const char *b) {
     Oid types[2] = {TEXTOID, TEXTOID};
     Datum values[2] = {PointerGetDatum(cstring_to_text(a)), PointerGetDatum(cstring_to_text(b))};
-    if (SPI_execute_with_args(psprintf("SELECT $1::%s > $2::%s", type, type), 2, types, values,
-                              nullptr, true, 1) != SPI_OK_SELECT)
+    if (SPI_execute_with_args(psprintf("SELECT $1::%s OPERATOR(pg_catalog.>) $2::%s", type, type),
+                              2, types, values, nullptr, true, 1) != SPI_OK_SELECT)
         elog(ERROR, "cfrec: comparing watermarks failed");
     bool isnull;
     return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

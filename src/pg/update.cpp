@@ -19,11 +19,12 @@ namespace {
 Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const char *name = model_argument(fcinfo, 0);
     const char *schema = log->schema;
+    require_model_writes(log->namespace_oid);
     log->model = name;
     ResultSet rs = begin_result_set(fcinfo);
 
     SPI_connect();
-    lock_model(name);  // serialised with trainings and other updates of this model
+    lock_model(schema, name);  // serialised with trainings and other updates of this model
     const ModelRecord record = find_model(schema, name);
     if (record.watermark_column == nullptr)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -257,6 +257,9 @@ BEGIN
         RAISE EXCEPTION 'model and if_exists must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF model = '' THEN
+        RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
     IF NOT FOUND THEN
         IF if_exists THEN
@@ -352,6 +355,14 @@ BEGIN
     IF k < 1 OR k > 1000000 THEN
         RAISE EXCEPTION 'k must be between 1 and 1000000, not %', k
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF model = '' THEN
+        RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Leave model out to use the model called ''default''.';
+    END IF;
+    IF since <= interval '0' THEN
+        RAISE EXCEPTION 'since must be a positive interval, not %', since
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example since => ''7 days''.';
     END IF;
     SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = cfrec_popular.model;
     IF NOT FOUND THEN
@@ -470,20 +481,23 @@ LANGUAGE C VOLATILE;
 -- The draw hashes (seed, user, item), so the split does not depend on row
 -- order, and repeated (user, item) rows always land on the same side: the
 -- test can never be answered by a copy of itself in training.
-CREATE FUNCTION @extschema@.cfrec_split(
+-- cfrec_split_into does the work (callable, but meant for cfrec_split below,
+-- which passes it the caller's current schema).
+CREATE FUNCTION @extschema@.cfrec_split_into(
+    creation_schema name,
     source        regclass,
     train_name    text,
     test_name     text,
-    test_fraction float8  DEFAULT 0.2,
-    method        text    DEFAULT 'random',
-    seed          bigint  DEFAULT 42,
-    user_column   text    DEFAULT 'user_id',
-    item_column   text    DEFAULT 'item_id',
-    time_column   text    DEFAULT NULL,
-    min_rows      integer DEFAULT 2)
+    test_fraction float8,
+    method        text,
+    seed          bigint,
+    user_column   text,
+    item_column   text,
+    time_column   text,
+    min_rows      integer)
 RETURNS TABLE (train_rows bigint, test_rows bigint)
 LANGUAGE plpgsql
--- No SET search_path: unqualified table names are the caller's.
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     draw text;
@@ -515,7 +529,19 @@ BEGIN
     IF min_rows < 1 THEN
         RAISE EXCEPTION 'min_rows must be at least 1' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF parse_ident(train_name) = parse_ident(test_name) THEN
+    -- A name without a schema goes where the caller's CREATE TABLE would put it.
+    IF creation_schema IS NULL
+       AND (cardinality(parse_ident(train_name)) = 1 OR cardinality(parse_ident(test_name)) = 1) THEN
+        RAISE EXCEPTION 'no schema has been selected to create in' USING ERRCODE = 'invalid_schema_name',
+            HINT = 'Qualify train_name and test_name with a schema, or set search_path.';
+    END IF;
+    train_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(
+        CASE WHEN cardinality(parse_ident(train_name)) = 1 THEN ARRAY[creation_schema::text] ELSE '{}' END
+        || parse_ident(train_name)) x), '.');
+    test_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(
+        CASE WHEN cardinality(parse_ident(test_name)) = 1 THEN ARRAY[creation_schema::text] ELSE '{}' END
+        || parse_ident(test_name)) x), '.');
+    IF train_q = test_q THEN
         RAISE EXCEPTION 'train_name and test_name must differ' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- A wrong column name is reported as the argument to set, never as our SQL.
@@ -547,8 +573,6 @@ BEGIN
     EXECUTE format('CREATE TEMP TABLE cfrec_split_rows ON COMMIT DROP AS SELECT s.*, %s AS cfrec_in_test '
                    'FROM %s s%s', flag, source,
                    CASE WHEN method = 'random' THEN '' ELSE format(' WINDOW w AS (PARTITION BY s.%I)', user_column) END);
-    train_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(parse_ident(train_name)) x), '.');
-    test_q := array_to_string(ARRAY(SELECT quote_ident(x) FROM unnest(parse_ident(test_name)) x), '.');
     EXECUTE format('CREATE TABLE %s AS SELECT %s FROM pg_temp.cfrec_split_rows WHERE NOT cfrec_in_test', train_q, cols);
     GET DIAGNOSTICS train_rows = ROW_COUNT;
     EXECUTE format('CREATE TABLE %s AS SELECT %s FROM pg_temp.cfrec_split_rows WHERE cfrec_in_test', test_q, cols);
@@ -556,6 +580,28 @@ BEGIN
     DROP TABLE pg_temp.cfrec_split_rows;
     RETURN NEXT;
 END
+$$;
+
+-- cfrec_split itself: an SQL function with no pinned search_path only to pass
+-- its worker above the caller's current schema, where an unqualified
+-- train_name or test_name is created. Everything else runs in the worker,
+-- whose search_path is pinned.
+CREATE FUNCTION @extschema@.cfrec_split(
+    source        regclass,
+    train_name    text,
+    test_name     text,
+    test_fraction float8  DEFAULT 0.2,
+    method        text    DEFAULT 'random',
+    seed          bigint  DEFAULT 42,
+    user_column   text    DEFAULT 'user_id',
+    item_column   text    DEFAULT 'item_id',
+    time_column   text    DEFAULT NULL,
+    min_rows      integer DEFAULT 2)
+RETURNS TABLE (train_rows bigint, test_rows bigint)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT * FROM @extschema@.cfrec_split_into(pg_catalog.current_schema(), $1, $2, $3, $4, $5,
+                                               $6, $7, $8, $9, $10)
 $$;
 
 -- Hyperparameter search: every combination of the grid's values (a JSON
@@ -580,7 +626,7 @@ CREATE FUNCTION @extschema@.cfrec_tune(
     rating_column text    DEFAULT 'rating')
 RETURNS TABLE (params jsonb, metric_name text, mean float8, std float8, seconds float8, best boolean)
 LANGUAGE plpgsql
--- No SET search_path: unqualified table names are the caller's.
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     allowed text[] := ARRAY['factors', 'iterations', 'regularization', 'alpha', 'algorithm',
@@ -789,6 +835,13 @@ BEGIN
     END IF;
     IF k < 1 THEN
         RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A dropped model's sessions still count; a name never used is a mistake.
+    IF NOT EXISTS (SELECT FROM @extschema@.cfrec_model c WHERE c.name = cfrec_online_metrics.model)
+       AND NOT EXISTS (SELECT FROM @extschema@.cfrec_impressions i WHERE i.model = cfrec_online_metrics.model) THEN
+        RAISE EXCEPTION 'cfrec model "%" does not exist and has served no sessions', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
     END IF;
     RETURN QUERY
     WITH shown AS (
