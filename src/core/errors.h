@@ -1,5 +1,5 @@
 // Exceptions the core throws. The Postgres glue catches them at one border
-// (src/pg/core_call.h) and maps each kind to a SQLSTATE there.
+// (src/pg/cpp_guard.h) and maps each kind to a SQLSTATE there.
 #pragma once
 
 #include <stdexcept>

@@ -3,7 +3,7 @@
 #include "core/kmeans.h"
 #include "pg/arguments.h"
 #include "pg/context_owned.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
@@ -45,7 +45,7 @@ Clustered cluster(FunctionCallInfo fcinfo, const char *schema) {
     const ModelRecord record = find_model(schema, name);
     c.model = cached_model(schema, record);
     c.clustering = ContextOwned<core::Clustering>::create(CurrentMemoryContext);
-    call_core([&] {
+    call_cpp([&] {
         const bool users = c.side == core::Side::Users;
         const core::FactorMatrix &vectors = users ? c.model->user_factors : c.model->item_factors;
         const int64_t rows = users ? c.model->user_ids.size() : c.model->item_ids.size();
@@ -93,7 +93,7 @@ extern "C" Datum cfrec_describe_clusters(PG_FUNCTION_ARGS) {
     const Clustered c = cluster(fcinfo, schema);
     const core::Clustering &k = **c.clustering;
     auto *described = ContextOwned<std::vector<core::ClusterItem>>::create(CurrentMemoryContext);
-    call_core([&] {
+    call_cpp([&] {
         described->object = new std::vector<core::ClusterItem>(
             c.side == core::Side::Users ? core::centroid_items(*c.model, k, top)
                                         : core::nearest_members(k, top));

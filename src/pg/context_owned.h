@@ -22,7 +22,7 @@ struct ContextOwned {
         object = nullptr;
     }
 
-    // An empty slot in `context`. Fill it inside call_core (new T may throw).
+    // An empty slot in `context`. Fill it inside call_cpp (new T may throw).
     static ContextOwned *create(MemoryContext context) {
         auto *slot =
             static_cast<ContextOwned *>(MemoryContextAllocZero(context, sizeof(ContextOwned)));

@@ -6,7 +6,7 @@
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/context_owned.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
@@ -34,7 +34,7 @@ void put(const ResultSet &rs, const char *metric, double value) {
 void add_rows(void *context, const int64 *users, const int64 *items, const float *values, size_t n,
               bool test) {
     auto *slot = static_cast<ContextOwned<core::Evaluator> *>(context);
-    call_core([&] {
+    call_cpp([&] {
         if (test)
             (*slot)->add_test(users, items, values, n);
         else
@@ -86,7 +86,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         column_or(fcinfo, kItemColumn, "item_column", record.item_column), rating_column);
     auto *pin = pin_model(schema, record);
     auto *evaluator = ContextOwned<core::Evaluator>::create(call_context);
-    call_core([&] { evaluator->object = new core::Evaluator(**pin->object); });
+    call_cpp([&] { evaluator->object = new core::Evaluator(**pin->object); });
 
     stream_rows(
         test.query, nullptr, 0, nullptr, nullptr, rating_column != nullptr,
@@ -95,7 +95,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         },
         evaluator);
     size_t test_rows = 0;
-    call_core([&] { test_rows = (*evaluator)->test_rows(); });
+    call_cpp([&] { test_rows = (*evaluator)->test_rows(); });
     if (test_rows == 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("test source %s has no rows to evaluate against", test.relation),
@@ -103,12 +103,13 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
 
     // The training rows of the test users are excluded from their rankings,
     // as cfrec_recommend excludes them.
+    // Counted, allocated outside the guard (palloc may raise an ERROR), then
+    // filled: no C++ object is alive while Postgres allocates.
     int n_users = 0;
-    int64 *users = nullptr;
-    call_core([&] {
-        std::vector<int64_t> known = (*evaluator)->known_test_users();
-        n_users = static_cast<int>(known.size());
-        users = static_cast<int64 *>(palloc(sizeof(int64) * Max(n_users, 1)));
+    call_cpp([&] { n_users = static_cast<int>((*evaluator)->known_test_users().size()); });
+    auto *users = static_cast<int64 *>(palloc(sizeof(int64) * Max(n_users, 1)));
+    call_cpp([&] {
+        const std::vector<int64_t> known = (*evaluator)->known_test_users();
         std::copy(known.begin(), known.end(), users);
     });
     const char *seen_sql = psprintf(
@@ -126,7 +127,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         evaluator);
 
     core::Evaluation e;
-    call_core([&] {
+    call_cpp([&] {
         e = (*evaluator)->evaluate(k, relevant_rating, cfrec_threads, core_stop_check());
         evaluator->reset();
     });

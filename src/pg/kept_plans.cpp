@@ -3,7 +3,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 
 namespace cfrec::pg {
 
@@ -18,7 +18,7 @@ std::unordered_map<std::string, SPIPlanPtr> &plans() {
 
 SPIPlanPtr kept_plan(const char *sql, int nargs, Oid *types) {
     SPIPlanPtr plan = nullptr;
-    call_core([&] {
+    call_cpp([&] {
         auto it = plans().find(sql);
         if (it != plans().end()) plan = it->second;
     });
@@ -27,7 +27,7 @@ SPIPlanPtr kept_plan(const char *sql, int nargs, Oid *types) {
     if (plan == nullptr)
         elog(ERROR, "cfrec: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     if (SPI_keepplan(plan) != 0) elog(ERROR, "cfrec: SPI_keepplan failed");
-    call_core([&] { plans()[sql] = plan; });
+    call_cpp([&] { plans()[sql] = plan; });
     return plan;
 }
 

@@ -7,7 +7,7 @@
 #include "core/half_scorer.h"
 #include "core/model_patch.h"
 #include "core/serving.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/settings.h"
 
 namespace cfrec::pg {
@@ -83,10 +83,11 @@ core::ChangedRows changed_rows(const StoredSide &side) {
 // written since, when refreshes (which never remove rows without moving
 // base_version) are all that happened. False when it must reload whole.
 bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel **model) {
-    const std::string key = key_of(r);
+    // The key is made inside each guarded block: no C++ object may be alive
+    // across read_side, which can raise an ERROR.
     int64 since = -1;
-    call_core([&] {
-        auto it = cache().entries.find(key);
+    call_cpp([&] {
+        auto it = cache().entries.find(key_of(r));
         if (it != cache().entries.end() && it->second.base_version == r.base_version &&
             it->second.version < r.version)
             since = it->second.version;
@@ -95,7 +96,8 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
     StoredSide users = read_side(schema, r, false, since);
     StoredSide items = read_side(schema, r, true, since);
     bool done = false;
-    call_core([&] {
+    call_cpp([&] {
+        const std::string key = key_of(r);
         Entry &e = cache().entries.at(key);
         // Calls still holding the model (pins) keep the old one unchanged.
         std::shared_ptr<core::FactorModel> m =
@@ -129,7 +131,7 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
 
 const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) {
     const core::FactorModel *model = nullptr;
-    call_core([&] {
+    call_cpp([&] {
         Cache &c = cache();
         auto it = c.entries.find(key_of(r));
         if (it != c.entries.end() && it->second.version == r.version) {
@@ -146,7 +148,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
     const TimestampTz now = GetCurrentTimestamp();
     const int64 limit = static_cast<int64>(cfrec_cache_size_mb) * 1024 * 1024;
     bool too_big = false;
-    call_core([&] {
+    call_cpp([&] {
         auto loaded = std::make_shared<core::FactorModel>();
         loaded->feedback = strcmp(r.feedback, "implicit") == 0 ? core::Feedback::Implicit
                                                                : core::Feedback::Explicit;
@@ -186,7 +188,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
 
 int cache_entries(CacheEntryInfo *out, int capacity) {
     int count = 0;
-    call_core([&] {
+    call_cpp([&] {
         for (const auto &[key, e] : cache().entries) {
             if (count == capacity) break;
             out[count++] = CacheEntryInfo{e.name.c_str(), e.version,   e.bytes,
@@ -198,7 +200,7 @@ int cache_entries(CacheEntryInfo *out, int capacity) {
 
 int cache_size() {
     int size = 0;
-    call_core([&] { size = static_cast<int>(cache().entries.size()); });
+    call_cpp([&] { size = static_cast<int>(cache().entries.size()); });
     return size;
 }
 
@@ -207,7 +209,7 @@ ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *sc
     cached_model(schema, record);
     auto *pin =
         ContextOwned<std::shared_ptr<const core::FactorModel>>::create(CurrentMemoryContext);
-    call_core([&] {
+    call_cpp([&] {
         pin->object =
             new std::shared_ptr<const core::FactorModel>(cache().entries.at(key_of(record)).model);
     });

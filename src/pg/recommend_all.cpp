@@ -9,7 +9,7 @@
 #include "pg/arrays.h"
 #include "pg/clock.h"
 #include "pg/context_owned.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/result_set.h"
 #include "pg/settings.h"
@@ -155,7 +155,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     auto *pin = pin_model(schema, record);
     const core::FactorModel &model = **pin->object;
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
-    call_core([&] {
+    call_cpp([&] {
         std::vector<int64_t> users =
             requested ? std::vector<int64_t>(requested, requested + n_requested) : model.user_ids;
         std::sort(users.begin(), users.end());
@@ -175,13 +175,13 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
             sql, nullptr, requested ? 1 : 0, types, args, false,
             [](void *context, const int64 *users, const int64 *items, const float *, size_t n) {
                 auto *slot = static_cast<ContextOwned<core::SeenCollector> *>(context);
-                call_core([&] { (*slot)->add(users, items, n); });
+                call_cpp([&] { (*slot)->add(users, items, n); });
             },
             seen);
     }
     const double read_seconds = seconds_since(&phase);
     auto *result = ContextOwned<core::BatchRecommendations>::create(call_context);
-    call_core([&] {
+    call_cpp([&] {
         const core::Csr seen_items = exclude_seen ? (*seen)->finish() : core::Csr();
         result->object = new core::BatchRecommendations(core::recommend_many(
             model, (*seen)->users(), k, seen_items, cfrec_threads, core_stop_check()));

@@ -6,7 +6,7 @@
 #include "pg/arrays.h"
 #include "pg/refresh.h"
 #include "pg/context_owned.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/settings.h"
@@ -25,7 +25,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     ModelRecord record = find_model(schema, name);
     auto *pin = pin_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
-    call_core([&] { refresher->object = new core::Refresher(**pin->object, side); });
+    call_cpp([&] { refresher->object = new core::Refresher(**pin->object, side); });
 
     // Rows come out as (refreshed side, fixed side[, value]).
     const char *row = quote_identifier(items ? record.item_column : record.user_column);
@@ -44,12 +44,12 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
         sql, nullptr, requested ? 1 : 0, types, args, record.rating_column != nullptr,
         [](void *context, const int64 *rows, const int64 *others, const float *values, size_t n) {
             auto *slot = static_cast<ContextOwned<core::Refresher> *>(context);
-            call_core([&] { (*slot)->add(rows, others, values, n); });
+            call_cpp([&] { (*slot)->add(rows, others, values, n); });
         },
         refresher);
 
     auto *refreshed = ContextOwned<core::Refreshed>::create(call_context);
-    call_core([&] {
+    call_cpp([&] {
         core::FoldInOptions options;
         options.regularization = record.regularization;
         if (strcmp(record.feedback, "implicit") == 0) options.alpha = record.alpha;

@@ -6,7 +6,7 @@
 
 #include "core/serving.h"
 #include "pg/arguments.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/kept_plans.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
@@ -34,7 +34,7 @@ void warn_if_unindexed(Oid relation, const char *qualified, const char *user_col
         return;  // views and foreign tables: nothing we could index
     const AttrNumber column = get_attnum(relation, user_column);
     bool first_time = false;
-    call_core([&] {
+    call_cpp([&] {
         static std::unordered_set<std::string> checked;
         first_time = checked.insert(std::to_string(relation) + ":" + std::to_string(column)).second;
     });
@@ -169,7 +169,7 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
     }
     const core::FactorModel *model = cached_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
-    call_core([&] {
+    call_cpp([&] {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
         std::vector<int32_t> candidates;
         if (include) candidates = core::known_items(*model, include, n_include);
@@ -218,7 +218,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
                                    static_cast<double>(ratings[j])),
                             errhint("Training rejects negative strengths too; leave ratings out "
                                     "to count each item once.")));
-    call_core([&] {
+    call_cpp([&] {
         // Without ratings, every item counts as one interaction, or, for a
         // rating model, as the top rating: "liked".
         std::vector<float> values(n_items, implicit ? 1.0f : record.rating_max);
@@ -254,7 +254,7 @@ extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
     ModelRecord record = find_model(schema, name);
     const core::FactorModel *model = cached_model(schema, record);
     float prediction = 0.0f;
-    call_core([&] { prediction = core::predict(*model, user, item); });
+    call_cpp([&] { prediction = core::predict(*model, user, item); });
     SPI_finish();
     PG_RETURN_FLOAT4(prediction);
 }
@@ -271,7 +271,7 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
     ModelRecord record = find_model(schema, name);
     const core::FactorModel *model = cached_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
-    call_core([&] {
+    call_cpp([&] {
         // An item the model does not know has no vector, hence no neighbours.
         const int32_t i = model->item_index(item);
         if (i >= 0) copy_ranked(*model, core::similar_items(*model, i, k), ranked);

@@ -6,7 +6,7 @@
 #include "pg/arguments.h"
 #include "pg/clock.h"
 #include "pg/context_owned.h"
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 #include "pg/model_store.h"
 #include "pg/settings.h"
 #include "pg/training_log.h"
@@ -76,7 +76,7 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback
     o.regularization = PG_GETARG_FLOAT8(kRegularization);
     o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
     o.threads = cfrec_threads;
-    call_core([&] { core::validate_options(o); });
+    call_cpp([&] { core::validate_options(o); });
     return o;
 }
 
@@ -188,7 +188,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     auto *builder = ContextOwned<core::InteractionBuilder>::create(call_context);
     auto *trainer = ContextOwned<core::Trainer>::create(call_context);
     auto *model = ContextOwned<core::FactorModel>::create(call_context);
-    call_core([&] {
+    call_cpp([&] {
         builder->object = new core::InteractionBuilder(implicit ? core::DuplicatePolicy::Sum
                                                                 : core::DuplicatePolicy::Average);
     });
@@ -205,7 +205,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const double read_seconds = seconds_since(&phase);
     report_skipped(counts);
     int64 duplicates = 0;
-    call_core([&] {
+    call_cpp([&] {
         core::Interactions data = (*builder)->finish();
         builder->reset();
         duplicates = data.duplicates_merged;
@@ -220,13 +220,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     double loss = 0.0;
     for (int it = 0; it < options.iterations; ++it) {
         core::IterationReport report;
-        call_core([&] { report = (*trainer)->step(core_stop_check()); });
+        call_cpp([&] { report = (*trainer)->step(core_stop_check()); });
         loss = report.loss;
         report_iteration(report, options.iterations, log);
         CHECK_FOR_INTERRUPTS();
         if (!std::isfinite(loss)) diverged(name, report.iteration);
     }
-    call_core([&] {
+    call_cpp([&] {
         model->object = new core::FactorModel((*trainer)->take_model());
         trainer->reset();
     });

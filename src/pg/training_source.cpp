@@ -1,6 +1,6 @@
 #include "pg/training_source.h"
 
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 
 namespace cfrec::pg {
 
@@ -257,7 +257,7 @@ SourceCounts read_source(const TrainingSource &source,
         source.query, nullptr, 0, nullptr, nullptr, source.rating_column != nullptr,
         [](void *context, const int64 *users, const int64 *items, const float *values, size_t n) {
             auto *slot = static_cast<ContextOwned<core::InteractionBuilder> *>(context);
-            call_core([&] { (*slot)->add(users, items, values, n); });
+            call_cpp([&] { (*slot)->add(users, items, values, n); });
         },
         builder);
 }

@@ -44,7 +44,7 @@ struct SourceCounts {
 };
 
 // Receives rows in batches from stream_rows, in glue code (it must cross
-// into the core through call_core itself).
+// into the core through call_cpp itself).
 using RowBatchConsumer = void (*)(void *context, const int64 *users, const int64 *items,
                                   const float *values, size_t n);
 

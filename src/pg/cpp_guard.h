@@ -1,7 +1,8 @@
 // The border between C++ and Postgres, crossed in one direction only.
 //
-// Glue code calls the core through call_core(). The work runs inside
-// try/catch; any exception is turned into plain data (a POD CoreFailure), the
+// Glue code runs every piece of C++ that may throw through call_cpp(): calls
+// into the core, and its own use of standard containers (a std::bad_alloc is
+// an exception too). The work runs inside try/catch; any exception is turned into plain data (a POD CoreFailure), the
 // C++ frames unwind, and only then does report_core_failure() raise the
 // Postgres ERROR with a SQLSTATE. So no exception reaches Postgres and no
 // longjmp skips a destructor.
@@ -9,7 +10,7 @@
 // The core never calls Postgres, so nothing needs translating the other way.
 // Rules for the work passed in: no palloc, elog, SPI or CHECK_FOR_INTERRUPTS;
 // cancellation is polled through core_stop_check(). Glue code outside
-// call_core keeps only trivially destructible locals (C++ objects it needs
+// call_cpp keeps only trivially destructible locals (C++ objects it needs
 // longer live on the heap, owned by a memory context: see context_owned.h).
 #pragma once
 
@@ -45,7 +46,7 @@ inline const core::StopCheck &core_stop_check() {
 }
 
 template <typename Work>
-void call_core(Work &&work) {
+void call_cpp(Work &&work) {
     CoreFailure failure;
     failure.kind = FailureKind::None;
     try {

@@ -1,4 +1,4 @@
-#include "pg/core_call.h"
+#include "pg/cpp_guard.h"
 
 #include <cstring>
 
