@@ -90,7 +90,13 @@ Csr SeenCollector::finish() {
 
 BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int64_t> &users, int k,
                                     const Csr &seen, int threads, const StopCheck &stop) {
-    const int64_t n_users = static_cast<int64_t>(users.size());
+    return recommend_many(m, users, 0, static_cast<int64_t>(users.size()), k, seen, threads, stop);
+}
+
+BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int64_t> &users,
+                                    int64_t row_begin, int64_t row_end, int k, const Csr &seen,
+                                    int threads, const StopCheck &stop) {
+    const int64_t n_users = row_end - row_begin;
     const int32_t n_items = static_cast<int32_t>(m.item_ids.size());
     const int f = m.factors();
     const bool has_seen = seen.rows() > 0;
@@ -98,11 +104,12 @@ BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int6
     out.items.resize(static_cast<size_t>(n_users) * k);
     out.count.assign(n_users, 0);
 
+    // r counts from row_begin: out's slot r is users[row_begin + r].
     auto seen_row = [&](int64_t r, const int32_t *&begin, const int32_t *&end) {
         begin = end = nullptr;
         if (!has_seen) return;
-        begin = seen.indices.data() + seen.indptr[r];
-        end = seen.indices.data() + seen.indptr[r + 1];
+        begin = seen.indices.data() + seen.indptr[row_begin + r];
+        end = seen.indices.data() + seen.indptr[row_begin + r + 1];
     };
     auto store = [&](int64_t r, Best &best) {
         std::sort(best.heap.begin(), best.heap.end(), ranks_before);
@@ -124,7 +131,7 @@ BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int6
                 rows.clear();
                 models.clear();
                 for (int64_t r = b * kUserBlock; r < std::min(n_users, (b + 1) * kUserBlock); ++r) {
-                    const int32_t u = m.user_index(users[r]);
+                    const int32_t u = m.user_index(users[row_begin + r]);
                     if (u >= 0) {
                         rows.push_back(r);
                         models.push_back(u);

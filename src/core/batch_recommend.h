@@ -40,5 +40,10 @@ struct BatchRecommendations {
 // items; users the model does not know get the most popular items.
 BatchRecommendations recommend_many(const FactorModel &model, const std::vector<int64_t> &users,
                                     int k, const Csr &seen, int threads, const StopCheck &stop);
+// The same for users[row_begin, row_end) and their rows of `seen`, so that a
+// long list is scored a slice at a time in bounded memory.
+BatchRecommendations recommend_many(const FactorModel &model, const std::vector<int64_t> &users,
+                                    int64_t row_begin, int64_t row_end, int k, const Csr &seen,
+                                    int threads, const StopCheck &stop);
 
 }  // namespace cfrec::core

@@ -22,6 +22,9 @@ namespace {
 enum Arg { kModel, kK, kTarget, kUsers, kExcludeSeen };
 constexpr int32 kMaxBatchK = 1000;
 constexpr int kInsertRows = 65536;
+// Output rows scored, flattened and handed on at a time: a user list of any
+// length then needs about 32 bytes per slice row (some 32 MiB), not per user.
+constexpr int64 kSliceRows = 1 << 20;
 
 // An existing target is written to only when the caller's own roles own it
 // (a superuser's included, with no superuser bypass): a table someone else
@@ -74,7 +77,8 @@ struct Rows {
     float *scores;
 };
 
-Rows flatten(const core::FactorModel &m, const std::vector<int64_t> &users,
+// `result` holds the users from users[row_begin] on.
+Rows flatten(const core::FactorModel &m, const std::vector<int64_t> &users, int64 row_begin,
              const core::BatchRecommendations &result, int k) {
     int64 total = 0;
     for (int32_t c : result.count) total += c;
@@ -90,10 +94,10 @@ Rows flatten(const core::FactorModel &m, const std::vector<int64_t> &users,
     rows.scores =
         static_cast<float *>(MemoryContextAllocHuge(CurrentMemoryContext, n * sizeof(float)));
     int64 at = 0;
-    for (size_t r = 0; r < users.size(); ++r)
+    for (size_t r = 0; r < result.count.size(); ++r)
         for (int32_t j = 0; j < result.count[r]; ++j, ++at) {
             const core::Scored &s = result.items[r * k + j];
-            rows.users[at] = users[r];
+            rows.users[at] = users[row_begin + r];
             rows.ranks[at] = j + 1;
             rows.items[at] = m.item_ids[s.index];
             rows.scores[at] = s.score;
@@ -180,34 +184,57 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
             seen);
     }
     const double read_seconds = seconds_since(&phase);
-    auto *result = ContextOwned<core::BatchRecommendations>::create(call_context);
+    auto *seen_items = ContextOwned<core::Csr>::create(call_context);
     call_cpp([&] {
-        const core::Csr seen_items = exclude_seen ? (*seen)->finish() : core::Csr();
-        result->object = new core::BatchRecommendations(core::recommend_many(
-            model, (*seen)->users(), k, seen_items, cfrec_threads, core_stop_check()));
+        seen_items->object = new core::Csr(exclude_seen ? (*seen)->finish() : core::Csr());
     });
-    const double score_seconds = seconds_since(&phase);
-    Rows rows = flatten(model, (*seen)->users(), **result, k);
-    result->reset();
-    if (target != nullptr) {
-        const char *qualified = prepare_target(target);
-        insert_rows(qualified, rows);
-        ereport(NOTICE,
-                (errmsg_plural("cfrec: wrote %lld recommendations for %zu user into %s",
-                               "cfrec: wrote %lld recommendations for %zu users into %s",
-                               (*seen)->users().size(), static_cast<long long>(rows.count),
-                               (*seen)->users().size(), qualified),
-                 errdetail("loaded the model and seen items in %.2f s, scored in %.2f s, wrote "
-                           "in %.2f s",
-                           read_seconds, score_seconds, seconds_since(&phase))));
-    } else {
-        for (int64 j = 0; j < rows.count; ++j) {
-            Datum values[4] = {Int64GetDatum(rows.users[j]), Int32GetDatum(rows.ranks[j]),
-                               Int64GetDatum(rows.items[j]), Float4GetDatum(rows.scores[j])};
-            bool nulls[4] = {false, false, false, false};
-            tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+    const char *qualified = target ? prepare_target(target) : nullptr;
+    const std::vector<int64_t> &users = (*seen)->users();
+    const int64 n_users = static_cast<int64>(users.size());
+    const int64 slice = Max(int64{1}, kSliceRows / k);
+    int64 written = 0;
+    double score_seconds = 0;
+    // A slice at a time: scored, then written or handed to the result set
+    // (a tuplestore, which spills to disk past work_mem).
+    for (int64 begin = 0; begin < n_users; begin += slice) {
+        const int64 end = Min(n_users, begin + slice);
+        auto *result = ContextOwned<core::BatchRecommendations>::create(call_context);
+        instr_time scoring;
+        INSTR_TIME_SET_CURRENT(scoring);
+        call_cpp([&] {
+            result->object = new core::BatchRecommendations(core::recommend_many(
+                model, users, begin, end, k, **seen_items, cfrec_threads, core_stop_check()));
+        });
+        score_seconds += seconds_since(&scoring);
+        Rows rows = flatten(model, users, begin, **result, k);
+        result->reset();
+        if (qualified != nullptr) {
+            insert_rows(qualified, rows);
+        } else {
+            for (int64 j = 0; j < rows.count; ++j) {
+                Datum values[4] = {Int64GetDatum(rows.users[j]), Int32GetDatum(rows.ranks[j]),
+                                   Int64GetDatum(rows.items[j]), Float4GetDatum(rows.scores[j])};
+                bool nulls[4] = {false, false, false, false};
+                tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+            }
         }
+        written += rows.count;
+        pfree(rows.users);
+        pfree(rows.ranks);
+        pfree(rows.items);
+        pfree(rows.scores);
+        CHECK_FOR_INTERRUPTS();
     }
+    seen_items->reset();
+    if (qualified != nullptr)
+        ereport(NOTICE,
+                (errmsg_plural("cfrec: wrote %lld recommendations for %lld user into %s",
+                               "cfrec: wrote %lld recommendations for %lld users into %s", n_users,
+                               static_cast<long long>(written), static_cast<long long>(n_users),
+                               qualified),
+                 errdetail("loaded the model and seen items in %.2f s, scored in %.2f s, whole "
+                           "call %.2f s",
+                           read_seconds, score_seconds, seconds_since(&phase))));
     SPI_finish();
     return (Datum)0;
 }

@@ -71,6 +71,38 @@ TEST(BatchRecommend, EqualsOneUserAtATime) {
     }
 }
 
+// Slices of the user list give exactly the rows the whole list gives.
+TEST(BatchRecommend, SlicesEqualTheWhole) {
+    core::FactorModel m = random_model(core::Feedback::Implicit, 300, 5000, 8);
+    std::vector<int64_t> users;
+    for (int u = 0; u < 300; ++u) users.push_back(10 * u);
+    users.push_back(7);
+    std::sort(users.begin(), users.end());
+    core::SeenCollector collector(m, users);
+    core::SplitMix64 rng(9);
+    std::vector<int64_t> su, si;
+    for (int j = 0; j < 5000; ++j) {
+        su.push_back(users[rng.next() % users.size()]);
+        si.push_back(1 + static_cast<int64_t>(rng.next() % 5000));
+    }
+    collector.add(su.data(), si.data(), su.size());
+    const core::Csr seen = collector.finish();
+    const int k = 5;
+    const auto never = [] { return false; };
+    const auto whole = core::recommend_many(m, users, k, seen, 2, never);
+    const int64_t n = static_cast<int64_t>(users.size());
+    for (int64_t begin = 0; begin < n; begin += 97) {
+        const int64_t end = std::min(n, begin + 97);
+        const auto part = core::recommend_many(m, users, begin, end, k, seen, 2, never);
+        ASSERT_EQ(part.count.size(), static_cast<size_t>(end - begin));
+        for (int64_t r = begin; r < end; ++r) {
+            ASSERT_EQ(part.count[r - begin], whole.count[r]);
+            for (int j = 0; j < whole.count[r]; ++j)
+                EXPECT_EQ(part.items[(r - begin) * k + j].index, whole.items[r * k + j].index);
+        }
+    }
+}
+
 TEST(BatchRecommend, FewerEligibleItemsThanK) {
     core::FactorModel m = random_model(core::Feedback::Implicit, 2, 5, 3);
     std::vector<int64_t> users{0, 10};

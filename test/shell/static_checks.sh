@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 scripts=(scripts/demo scripts/test scripts/install-deps scripts/build-install scripts/pg-private
          scripts/load-movielens scripts/check-schedule scripts/pg-chroot scripts/test-in-chroot
          scripts/package scripts/copy-tree .ci/run bench/quality bench/drift
-         bench/refresh-bench bench/train-bench test/shell/*.sh test/package/*.sh)
+         bench/refresh-bench bench/train-bench bench/recommend-all-memory test/shell/*.sh test/package/*.sh)
 for s in "${scripts[@]}"; do bash -n "$s"; done
 echo "bash -n: ${#scripts[@]} scripts parse"
 shellcheck -S warning "${scripts[@]}"
