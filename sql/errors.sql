@@ -100,6 +100,18 @@ CREATE TABLE err_huge AS SELECT user_id, item_id, rating * 6e37 AS rating FROM e
 SELECT * FROM try($$SELECT cfrec_train('err_huge', model => 'err_huge', factors => 2, iterations => 2)$$);
 SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err_huge', feedback => 'implicit', alpha => 1e308, factors => 2, iterations => 2)$$);
 SELECT count(*) AS stored FROM cfrec_models WHERE model = 'err_huge';
+-- A training that would need more than cfrec.max_training_memory is refused
+-- before it allocates; only a superuser may raise the limit.
+SET cfrec.max_training_memory = '1MB';
+SET cfrec.threads = 1;  -- the estimate counts per-thread workspace
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => 'err_huge', factors => 1024, iterations => 1)$$);
+RESET cfrec.max_training_memory;
+RESET cfrec.threads;
+CREATE ROLE regress_cfrec_limited;
+SET ROLE regress_cfrec_limited;
+SELECT * FROM try($$SET cfrec.max_training_memory = '100GB'$$);
+RESET ROLE;
+DROP ROLE regress_cfrec_limited;
 DROP TABLE err_huge;
 -- Inputs serving checks as training does: negative implicit strengths,
 -- multi-dimensional arrays, names too long to store (before any work).

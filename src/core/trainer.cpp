@@ -1,5 +1,6 @@
 #include "core/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -36,6 +37,18 @@ void validate_options(const TrainOptions &o) {
             "algorithm 'svd' needs explicit feedback",
             "SVD fits ratings; for implicit feedback use algorithm => 'als'.");
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
+}
+
+int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, int threads) {
+    const int64_t f = o.factors;
+    const int64_t sides = static_cast<int64_t>(data.user_ids.size() + data.item_ids.size());
+    int64_t longest = 0;  // the longest row, gathered per thread by the implicit solver
+    for (const Csr *csr : {&data.by_user, &data.by_item})
+        for (int32_t r = 0; r < csr->rows(); ++r) longest = std::max(longest, csr->row_size(r));
+    const int64_t factors = 2 * sides * (f + 1) * static_cast<int64_t>(sizeof(float));
+    const int64_t per_thread = 2 * f * f * static_cast<int64_t>(sizeof(double)) +
+                               longest * f * static_cast<int64_t>(sizeof(float));
+    return factors + std::max(threads, 1) * per_thread;
 }
 
 int default_iterations(Algorithm algorithm, Feedback feedback) {

@@ -65,4 +65,11 @@ int default_iterations(Algorithm algorithm, Feedback feedback);
 // The checks make_trainer applies, usable before any data has been read.
 void validate_options(const TrainOptions &options);
 
+// About how many bytes training `data` with `options` on `threads` threads
+// will hold at its peak, beyond the data itself: two copies of the factors
+// (the trainer's and the model it hands over) and each thread's f x f
+// systems and gathered rows. An upper estimate, for refusing a training
+// before it allocates.
+int64_t training_memory_bytes(const Interactions &data, const TrainOptions &options, int threads);
+
 }  // namespace cfrec::core

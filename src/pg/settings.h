@@ -7,6 +7,10 @@ extern int cfrec_threads;
 // cfrec.cache_size: MB of models each backend keeps in memory for serving.
 extern int cfrec_cache_size_mb;
 
+// cfrec.max_training_memory: MB one training may hold beyond its input;
+// defaults to a quarter of the machine's memory. Only superusers change it.
+extern int cfrec_max_training_memory_mb;
+
 // cfrec.half_precision_scoring: score items from a half-precision copy
 // first; results are exact either way, this only changes the speed.
 extern bool cfrec_half_precision_scoring;

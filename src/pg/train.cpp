@@ -205,12 +205,24 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const double read_seconds = seconds_since(&phase);
     report_skipped(counts);
     int64 duplicates = 0;
+    int64 needed = 0;
+    const int64 allowed = static_cast<int64>(cfrec_max_training_memory_mb) * 1024 * 1024;
     call_cpp([&] {
         core::Interactions data = (*builder)->finish();
         builder->reset();
         duplicates = data.duplicates_merged;
-        trainer->object = core::make_trainer(std::move(data), options).release();
+        needed = core::training_memory_bytes(data, options, core::resolve_threads(cfrec_threads));
+        if (needed <= allowed)
+            trainer->object = core::make_trainer(std::move(data), options).release();
     });
+    if (needed > allowed)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("training model \"%s\" would need about %lld MB, more than "
+                               "cfrec.max_training_memory (%d MB)",
+                               name, static_cast<long long>(needed / (1024 * 1024)),
+                               cfrec_max_training_memory_mb),
+                        errhint("Use fewer factors, or ask a superuser to raise "
+                                "cfrec.max_training_memory.")));
     const double build_seconds = seconds_since(&phase);
     if (duplicates > 0)
         ereport(NOTICE,
