@@ -76,3 +76,60 @@ DROP DOMAIN regress_uid;
 DROP TABLE regress_victim;
 DROP OWNED BY regress_cfrec_trainer;
 DROP ROLE regress_cfrec_trainer;
+-- Models have owners (issue 13, H1 and M4). Alice trains on a view whose
+-- filter calls her own function; whoever then serves, refreshes, updates,
+-- evaluates or batch-recommends the model, the source is read as Alice, so
+-- her function never runs as a superuser. Bob, another trainer, may not
+-- change Alice's model until she grants him her role.
+CREATE ROLE regress_cfrec_alice;
+CREATE ROLE regress_cfrec_bob;
+GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors
+    TO regress_cfrec_alice, regress_cfrec_bob;
+GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_alice, regress_cfrec_bob;
+GRANT INSERT ON cfrec_training_log TO regress_cfrec_alice, regress_cfrec_bob;
+CREATE SCHEMA alice AUTHORIZATION regress_cfrec_alice;
+GRANT USAGE ON SCHEMA alice TO regress_cfrec_bob;
+SET search_path = alice, public;
+CREATE TABLE alice_ratings AS SELECT *, now() AS at FROM ratings;
+ALTER TABLE alice_ratings OWNER TO regress_cfrec_alice;
+GRANT SELECT ON alice_ratings TO regress_cfrec_bob;
+SET ROLE regress_cfrec_alice;
+CREATE TABLE alice_saw (who name, superuser boolean);
+CREATE FUNCTION alice_spy() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO alice_saw SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user;
+    RETURN true;
+END $$;
+CREATE VIEW alice_source AS SELECT * FROM alice_ratings WHERE alice_spy();
+SELECT users FROM cfrec_train('alice_source', model => 'alice', iterations => 1, watermark_column => 'at');
+SELECT owner, trained_by FROM cfrec_models WHERE model = 'alice';
+TRUNCATE alice_saw;
+RESET ROLE;
+-- A superuser serves, refreshes, updates, evaluates and batch-recommends.
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice');
+SELECT cfrec_refresh_users('alice', ARRAY[1, 2]);
+INSERT INTO alice_ratings VALUES (1, 1, 5, now() + interval '1 hour');
+SELECT refreshed_users FROM cfrec_update('alice');
+SELECT count(*) > 0 AS evaluated FROM cfrec_evaluate('alice', 'ratings');
+SELECT count(*) FROM cfrec_recommend_all('alice', 2, users => ARRAY[1, 2]::bigint[]);
+SELECT who, superuser, count(*) > 0 AS called FROM alice_saw GROUP BY 1, 2;
+-- Bob may read Alice's model but not change it.
+SET ROLE regress_cfrec_bob;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice', exclude_seen => false);
+SELECT cfrec_train('alice_ratings', model => 'alice', iterations => 1);
+SELECT cfrec_refresh_users('alice', ARRAY[1]);
+SELECT * FROM cfrec_update('alice');
+SELECT cfrec_drop_model('alice');
+RESET ROLE;
+-- Once Alice grants him her role, he may.
+GRANT regress_cfrec_alice TO regress_cfrec_bob;
+SET ROLE regress_cfrec_bob;
+SELECT cfrec_refresh_users('alice', ARRAY[1]);
+SELECT cfrec_drop_model('alice');
+RESET ROLE;
+DROP SCHEMA alice CASCADE;
+RESET search_path;
+DROP OWNED BY regress_cfrec_alice;
+DROP OWNED BY regress_cfrec_bob;
+DROP ROLE regress_cfrec_bob;
+DROP ROLE regress_cfrec_alice;

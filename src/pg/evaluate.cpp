@@ -119,12 +119,16 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
         source_relation(record), quote_identifier(record.user_column));
     Oid types[1] = {INT8ARRAYOID};
     Datum args[1] = {PointerGetDatum(flat_array(INT8OID, 8, users, n_users))};
+    // The model's source is read as its owner; the test source, which the
+    // caller named, as the caller.
+    const OwnerSwitch as_owner = begin_as_owner(record);
     stream_rows(
         seen_sql, nullptr, 1, types, args, false,
         [](void *c, const int64 *u, const int64 *i, const float *v, size_t n) {
             add_rows(c, u, i, v, n, false);
         },
         evaluator);
+    end_as_owner(as_owner);
 
     core::Evaluation e;
     call_cpp([&] {

@@ -193,14 +193,19 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
     if (!explicit_model) nulls[13] = nulls[14] = 'n';
     if (!r.watermark_column) nulls[21] = 'n';
     if (!r.watermark) nulls[22] = 'n';
+    // A new model belongs to the role training it; a retrained one keeps its
+    // owner (the upsert's UPDATE leaves the column alone).
+    const bool has_owner = catalog_has_owner(schema);
+    const char *owner_column = has_owner ? ", owner" : "";
+    const char *owner_value = has_owner ? ", CURRENT_USER" : "";
     run(psprintf(
             "INSERT INTO %s.cfrec_model AS m (name, feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
             "train_seconds, version, base_version, watermark_column, watermark, trained_at, "
-            "trained_by) "
+            "trained_by%s) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER) "
+            "$18, $19, $20, $21, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER%s) "
             "ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
@@ -215,21 +220,40 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
             "EXCLUDED.base_version, "
             "EXCLUDED.watermark_column, EXCLUDED.watermark, EXCLUDED.trained_at, "
             "EXCLUDED.trained_by, NULL, 0, NULL, NULL)",
-            schema),
+            schema, owner_column, owner_value),
         23, types, v, nulls, SPI_OK_INSERT);
 }
 
 }  // namespace
 
+bool catalog_has_owner(const char *schema) {
+    // schema is quoted only when it has to be (quote_identifier).
+    const char *plain = schema;
+    if (schema[0] == '"') {
+        StringInfoData b;
+        initStringInfo(&b);
+        for (const char *c = schema + 1; *c && !(c[0] == '"' && c[1] != '"'); ++c) {
+            appendStringInfoChar(&b, *c);
+            if (c[0] == '"') ++c;  // "" stands for "
+        }
+        plain = b.data;
+    }
+    const Oid relation = get_relname_relid("cfrec_model", get_namespace_oid(plain, true));
+    return OidIsValid(relation) && get_attnum(relation, "owner") != InvalidAttrNumber;
+}
+
 ModelRecord find_model(const char *schema, const char *name) {
     Oid type[1] = {TEXTOID};
     Datum value[1] = {text_datum(name)};
+    // The same binary serves a database still at 1.0.x, whose catalog has no
+    // owner column, until ALTER EXTENSION cfrec UPDATE.
+    const bool has_owner = catalog_has_owner(schema);
     const char *sql = psprintf(
         "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
         "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
         "items, interactions, loss, train_seconds, version, tableoid, watermark_column, "
-        "watermark, base_version FROM %s.cfrec_model WHERE name = $1",
-        schema);
+        "watermark, base_version%s FROM %s.cfrec_model WHERE name = $1",
+        has_owner ? ", owner" : "", schema);
     int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
         elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
@@ -271,6 +295,7 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.watermark_column = SPI_getvalue(row, desc, 22);
     r.watermark = SPI_getvalue(row, desc, 23);
     r.base_version = DatumGetInt64(get(24, &isnull));
+    r.owner = has_owner ? SPI_getvalue(row, desc, 25) : nullptr;
     // Sizes read back size memory: a doctored catalog row is an error, never
     // an allocation (training never writes factors above 1024).
     if (r.factors < 1 || r.factors > 1024 || r.users < 0 || r.items < 0)
@@ -395,6 +420,64 @@ const char *source_relation(const ModelRecord &r, Oid *relation_out) {
     if (relation_out) *relation_out = relation;
     return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relation)),
                                       get_rel_name(relation));
+}
+
+namespace {
+
+Oid owner_oid(const ModelRecord &r) {
+    const Oid owner = get_role_oid(r.owner, true);
+    if (!OidIsValid(owner))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("role \"%s\", the owner of cfrec model \"%s\", no longer exists",
+                               r.owner, r.name),
+                        errhint("A superuser can give the model another owner: UPDATE cfrec_model "
+                                "SET owner = '...' WHERE name = '...'.")));
+    return owner;
+}
+
+}  // namespace
+
+void require_model_owner(const ModelRecord &r) {
+    if (r.owner == nullptr) return;  // a catalog from before 1.1.0: no owners yet
+    if (!has_privs_of_role(GetUserId(), owner_oid(r)))
+        ereport(ERROR,
+                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                 errmsg("must have the privileges of role \"%s\", the owner of cfrec model \"%s\"",
+                        r.owner, r.name),
+                 errhint("The owner can share its models: GRANT %s TO your_role.",
+                         quote_identifier(r.owner))));
+}
+
+void require_owner_if_exists(const char *schema, const char *name) {
+    if (!catalog_has_owner(schema)) return;
+    Oid types[1] = {TEXTOID};
+    Datum values[1] = {text_datum(name)};
+    run(psprintf("SELECT owner FROM %s.cfrec_model WHERE name = $1", schema), 1, types, values,
+        nullptr, SPI_OK_SELECT);
+    if (SPI_processed == 0) return;  // a new model: the caller will own it
+    ModelRecord r{};
+    r.name = name;
+    r.owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    require_model_owner(r);
+}
+
+OwnerSwitch begin_as_owner(const ModelRecord &r) {
+    OwnerSwitch s{false, InvalidOid, 0, 0};
+    GetUserIdAndSecContext(&s.saved_user, &s.saved_context);
+    if (r.owner == nullptr) return s;
+    const Oid owner = owner_oid(r);
+    if (owner == s.saved_user) return s;
+    SetUserIdAndSecContext(
+        owner, s.saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+    s.nest_level = NewGUCNestLevel();  // settings the source's code makes end with the read
+    s.switched = true;
+    return s;
+}
+
+void end_as_owner(const OwnerSwitch &s) {
+    if (!s.switched) return;
+    AtEOXact_GUC(false, s.nest_level);
+    SetUserIdAndSecContext(s.saved_user, s.saved_context);
 }
 
 void require_model_writes(Oid namespace_oid) {

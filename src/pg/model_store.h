@@ -33,8 +33,35 @@ struct ModelRecord {
     int64 base_version;            // last training, or last refresh that removed rows
     const char *watermark_column;  // may be NULL
     const char *watermark;         // text of the highest value seen; may be NULL
-    Oid catalog;  // OID of the cfrec_model table: new when the extension is recreated
+    Oid catalog;        // OID of the cfrec_model table: new when the extension is recreated
+    const char *owner;  // the role that first trained it; NULL before cfrec 1.1.0
 };
+
+// Whether the model catalog in `schema` (quoted) has models' owners (1.1.0 on).
+bool catalog_has_owner(const char *schema);
+
+// Raises 42501 unless the caller has the privileges of the model's owner
+// (is it, was granted its role, or is a superuser): what retraining,
+// refreshing, updating and dropping need.
+void require_model_owner(const ModelRecord &record);
+// The same before retraining: checks the owner of model `name` if it exists
+// (needs SPI connected).
+void require_owner_if_exists(const char *schema, const char *name);
+
+// Reads of a model's source run as the model's owner, inside a
+// security-restricted operation, as PostgreSQL runs REFRESH MATERIALIZED VIEW:
+// code in the source (a view's functions) never runs with the privileges of
+// whoever serves or updates the model. begin_as_owner switches (when the
+// caller is not the owner); end_as_owner switches back. An ERROR in between
+// is undone by the transaction's abort.
+struct OwnerSwitch {
+    bool switched;
+    Oid saved_user;
+    int saved_context;
+    int nest_level;
+};
+OwnerSwitch begin_as_owner(const ModelRecord &record);
+void end_as_owner(const OwnerSwitch &s);
 
 // Replaces the model called record.name (catalog row and factor rows) with
 // `model`. Needs SPI connected; atomic with the caller's transaction, and

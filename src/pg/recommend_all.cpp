@@ -175,6 +175,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
                                              : "");
         Oid types[1] = {INT8ARRAYOID};
         Datum args[1] = {requested ? PG_GETARG_DATUM(kUsers) : 0};
+        const OwnerSwitch as_owner = begin_as_owner(record);
         stream_rows(
             sql, nullptr, requested ? 1 : 0, types, args, false,
             [](void *context, const int64 *users, const int64 *items, const float *, size_t n) {
@@ -182,6 +183,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
                 call_cpp([&] { (*slot)->add(users, items, n); });
             },
             seen);
+        end_as_owner(as_owner);
     }
     const double read_seconds = seconds_since(&phase);
     auto *seen_items = ContextOwned<core::Csr>::create(call_context);

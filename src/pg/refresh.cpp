@@ -23,6 +23,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(schema, name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name);
+    require_model_owner(record);
     auto *pin = pin_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
     call_cpp([&] { refresher->object = new core::Refresher(**pin->object, side); });
@@ -40,6 +41,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     Oid types[1] = {INT8ARRAYOID};
     Datum args[1] = {requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested))
                                : 0};
+    const OwnerSwitch as_owner = begin_as_owner(record);
     stream_rows(
         sql, nullptr, requested ? 1 : 0, types, args, record.rating_column != nullptr,
         [](void *context, const int64 *rows, const int64 *others, const float *values, size_t n) {
@@ -47,6 +49,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
             call_cpp([&] { (*slot)->add(rows, others, values, n); });
         },
         refresher);
+    end_as_owner(as_owner);
 
     auto *refreshed = ContextOwned<core::Refreshed>::create(call_context);
     call_cpp([&] {
@@ -74,12 +77,17 @@ const int64 *changed_since_watermark(const char *schema, const char *name, core:
                                      int *count) {
     lock_model(schema, name);
     const ModelRecord record = find_model(schema, name);
+    require_model_owner(record);
     if (record.watermark_column == nullptr || record.watermark == nullptr) return nullptr;
     Oid relation;
     const char *source = source_relation(record, &relation);
     const char *type = format_type_be(watermark_type(relation, record.watermark_column));
-    return changed_ids(source, side == core::Side::Items ? record.item_column : record.user_column,
-                       record.watermark_column, type, record.watermark, nullptr, count);
+    const OwnerSwitch as_owner = begin_as_owner(record);
+    const int64 *ids =
+        changed_ids(source, side == core::Side::Items ? record.item_column : record.user_column,
+                    record.watermark_column, type, record.watermark, nullptr, count);
+    end_as_owner(as_owner);
+    return ids;
 }
 
 Datum refresh(FunctionCallInfo fcinfo, core::Side side) {

@@ -66,8 +66,8 @@ const char *seen_source(const ModelRecord &r) {
 }
 
 // What the user has in the model's source table now, so ratings added since
-// training are excluded too. Runs with the caller's privileges; fast when
-// the source has an index on (user, item). Rows stream from the executor
+// training are excluded too. Read as the model's owner (begin_as_owner); fast
+// when the source has an index on (user, item). Rows stream from the executor
 // straight into `seen` through a kept plan.
 SeenItems read_seen(const ModelRecord &r, int64 user) {
     const char *sql = psprintf(
@@ -81,6 +81,7 @@ SeenItems read_seen(const ModelRecord &r, int64 user) {
     seen.count = 0;
     seen.capacity = 256;
     seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * seen.capacity));
+    const OwnerSwitch as_owner = begin_as_owner(r);
     stream_rows(
         sql, kept_plan(sql, 1, type), 1, type, value, false,
         [](void *context, const int64 *, const int64 *items, const float *, size_t n) {
@@ -93,6 +94,7 @@ SeenItems read_seen(const ModelRecord &r, int64 user) {
             s->count += n;
         },
         &seen);
+    end_as_owner(as_owner);
     return seen;
 }
 

@@ -194,6 +194,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     });
 
     SPI_connect();
+    require_owner_if_exists(schema, name);  // before any data is read
     // The watermark is taken before the rows are read: a row committed in
     // between is trained on and refreshed again by cfrec_update, never lost.
     const char *watermark = watermark_column

@@ -26,6 +26,7 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     SPI_connect();
     lock_model(schema, name);  // serialised with trainings and other updates of this model
     const ModelRecord record = find_model(schema, name);
+    require_model_owner(record);
     if (record.watermark_column == nullptr)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("cfrec model \"%s\" has no watermark column", name),
@@ -36,8 +37,10 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const Oid kind = watermark_type(relation, record.watermark_column);
     const char *type = format_type_be(kind);
     // Taken before looking for changes: a row committed meanwhile is seen by
-    // the next update, never skipped.
+    // the next update, never skipped. The source is read as the model's owner.
+    OwnerSwitch as_owner = begin_as_owner(record);
     const char *high = highest_value(source, record.watermark_column, kind);
+    end_as_owner(as_owner);
     const bool changed = high != nullptr && (record.watermark == nullptr ||
                                              watermark_above(type, high, record.watermark));
 
@@ -45,10 +48,12 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const char *watermark = record.watermark;
     if (changed) {
         int n_users = 0, n_items = 0;
+        as_owner = begin_as_owner(record);
         const int64 *user_ids = changed_ids(source, record.user_column, record.watermark_column,
                                             type, record.watermark, high, &n_users);
         const int64 *item_ids = changed_ids(source, record.item_column, record.watermark_column,
                                             type, record.watermark, high, &n_items);
+        end_as_owner(as_owner);
         // Users first, so the items are solved against their new factors.
         users = refresh_side(schema, name, core::Side::Users, user_ids, n_users);
         items = refresh_side(schema, name, core::Side::Items, item_ids, n_items);

@@ -51,7 +51,12 @@ CREATE TABLE @extschema@.cfrec_model (
     updated_at        timestamptz,
     updates           bigint NOT NULL DEFAULT 0,
     last_update_users bigint,
-    last_update_items bigint
+    last_update_items bigint,
+    -- The role that first trained the model. Only it, roles that have its
+    -- privileges (GRANT owner TO role) and superusers may retrain, refresh,
+    -- update or drop the model, and cfrec reads the model's source as this
+    -- role whoever serves or updates it.
+    owner             name NOT NULL
 );
 
 CREATE TABLE @extschema@.cfrec_user_factors (
@@ -168,7 +173,7 @@ SELECT m.name AS model, m.feedback, m.algorithm, m.source,
        (m.users + m.items) * m.factors * 4 AS factor_bytes,
        m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
        m.watermark_column, m.watermark, m.updated_at, m.updates,
-       m.last_update_users, m.last_update_items
+       m.last_update_users, m.last_update_items, m.owner
 FROM @extschema@.cfrec_model m;
 
 GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
@@ -259,6 +264,13 @@ BEGIN
     END IF;
     IF model = '' THEN
         RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM FROM @extschema@.cfrec_model m
+    WHERE m.name = cfrec_drop_model.model AND NOT pg_has_role(m.owner, 'USAGE');
+    IF FOUND THEN
+        RAISE EXCEPTION 'must have the privileges of the owner of cfrec model "%" to drop it', model
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'The owner can GRANT its role to yours; SELECT owner FROM cfrec_models says who it is.';
     END IF;
     DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
     IF NOT FOUND THEN
@@ -422,7 +434,8 @@ LANGUAGE C VOLATILE;
 --   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
 --   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
 --   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
--- Runs as the inserting role, which needs write grants on cfrec's tables.
+-- Runs as the inserting role, which needs write grants on cfrec's tables and
+-- the privileges of the model's owner (it refreshes the model).
 CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
 RETURNS trigger
 LANGUAGE plpgsql
