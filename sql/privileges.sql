@@ -105,13 +105,15 @@ SELECT users FROM cfrec_train('alice_source', model => 'alice', iterations => 1,
 SELECT owner, trained_by FROM cfrec_models WHERE model = 'alice';
 TRUNCATE alice_saw;
 RESET ROLE;
--- A superuser serves, refreshes, updates, evaluates and batch-recommends.
+-- A superuser serves, refreshes, updates, evaluates, batch-recommends and
+-- counts recent rows.
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice');
 SELECT cfrec_refresh_users('alice', ARRAY[1, 2]);
 INSERT INTO alice_ratings VALUES (1, 1, 5, now() + interval '1 hour');
 SELECT refreshed_users FROM cfrec_update('alice');
 SELECT count(*) > 0 AS evaluated FROM cfrec_evaluate('alice', 'ratings');
 SELECT count(*) FROM cfrec_recommend_all('alice', 2, users => ARRAY[1, 2]::bigint[]);
+SELECT count(*) FROM cfrec_popular(3, 'alice', since => '1 day');
 SELECT who, superuser, count(*) > 0 AS called FROM alice_saw GROUP BY 1, 2;
 -- Bob may read Alice's model but not change it.
 SET ROLE regress_cfrec_bob;

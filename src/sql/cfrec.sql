@@ -353,54 +353,8 @@ CREATE FUNCTION @extschema@.cfrec_popular(
     model text     DEFAULT 'default',
     since interval DEFAULT NULL)
 RETURNS TABLE (item_id bigint, interactions bigint)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    m @extschema@.cfrec_model;
-    source regclass;
-    kind regtype;
-BEGIN
-    IF k IS NULL OR model IS NULL THEN
-        RAISE EXCEPTION 'k and model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF k < 1 OR k > 1000000 THEN
-        RAISE EXCEPTION 'k must be between 1 and 1000000, not %', k
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF model = '' THEN
-        RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Leave model out to use the model called ''default''.';
-    END IF;
-    IF since <= interval '0' THEN
-        RAISE EXCEPTION 'since must be a positive interval, not %', since
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example since => ''7 days''.';
-    END IF;
-    SELECT * INTO m FROM @extschema@.cfrec_model c WHERE c.name = cfrec_popular.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'cfrec model "%" does not exist', model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
-    END IF;
-    IF since IS NULL THEN
-        RETURN QUERY SELECT f.id, f.interactions::bigint FROM @extschema@.cfrec_item_factors f
-                     WHERE f.model = m.name ORDER BY f.interactions DESC, f.id LIMIT k;
-        RETURN;
-    END IF;
-    source := m.source::regclass;  -- parsed as a name, never pasted as text
-    SELECT a.atttypid::regtype INTO kind FROM pg_attribute a
-    WHERE a.attrelid = source AND a.attname = m.watermark_column AND NOT a.attisdropped;
-    IF kind IS NULL OR kind NOT IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) THEN
-        RAISE EXCEPTION 'cfrec model "%" has no timestamp watermark column', model
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'since needs a model trained with watermark_column => a timestamp or date column.';
-    END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT %I::bigint, count(*) FROM %s WHERE %I >= now() - $1 AND %I IS NOT NULL '
-        'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2',
-        m.item_column, source, m.watermark_column, m.item_column) USING since, k;
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_popular'
+LANGUAGE C STABLE;
 
 -- ==========================================================================
 -- Refresh and update
