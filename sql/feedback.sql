@@ -61,6 +61,32 @@ SELECT metric, value FROM cfrec_online_metrics('fb', since => now() + interval '
 -- A name that is no model and served nothing is a mistake, not zeros.
 SELECT metric, value FROM cfrec_online_metrics('no_such_model');
 
+-- Feedback is accepted only from the role that served the session, or one
+-- that has its privileges: session ids are readable by everyone (issue 13, M2).
+CREATE ROLE regress_cfrec_app1;
+CREATE ROLE regress_cfrec_app2;
+GRANT INSERT ON cfrec_impressions TO regress_cfrec_app1, regress_cfrec_app2;
+GRANT INSERT, UPDATE ON cfrec_reactions TO regress_cfrec_app1, regress_cfrec_app2;
+SET ROLE regress_cfrec_app1;
+SELECT DISTINCT session_id AS s_app1 FROM cfrec_serve(1, 3, 'fb') \gset
+SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 1));
+RESET ROLE;
+SET ROLE regress_cfrec_app2;
+SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 2));
+RESET ROLE;
+GRANT regress_cfrec_app1 TO regress_cfrec_app2;
+SET ROLE regress_cfrec_app2;
+SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 2));
+RESET ROLE;
+SELECT i.served_by, count(r.*) AS reactions FROM cfrec_impressions i
+LEFT JOIN cfrec_reactions r USING (session_id, item_id)
+WHERE i.session_id = :'s_app1' GROUP BY 1;
+DELETE FROM cfrec_impressions WHERE session_id = :'s_app1';
+DROP OWNED BY regress_cfrec_app1;
+DROP OWNED BY regress_cfrec_app2;
+DROP ROLE regress_cfrec_app2;
+DROP ROLE regress_cfrec_app1;
+
 -- Bad input.
 SELECT cfrec_feedback('00000000-0000-0000-0000-000000000000', 1);
 \set VERBOSITY sqlstate

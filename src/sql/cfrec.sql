@@ -139,7 +139,11 @@ CREATE TABLE @extschema@.cfrec_impressions (
     rank       integer NOT NULL,
     score      real,
     shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (session_id, item_id)
+    PRIMARY KEY (session_id, item_id),
+    -- The role that served the session: only it (or a role with its
+    -- privileges) may post reactions to it. NULL for sessions served before
+    -- cfrec 1.3.0, which anyone may react to, as then.
+    served_by  name
 );
 
 CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
@@ -741,8 +745,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
     shown AS (
-        INSERT INTO @extschema@.cfrec_impressions (session_id, item_id, model, user_id, rank, score)
-        SELECT session.id, r.item_id, $3, $1, r.ordinality::integer, r.score
+        INSERT INTO @extschema@.cfrec_impressions (session_id, item_id, model, user_id, rank, score,
+                                                   served_by)
+        SELECT session.id, r.item_id, $3, $1, r.ordinality::integer, r.score, CURRENT_USER
         FROM session, @extschema@.cfrec_recommend($1, $2, $3) WITH ORDINALITY r
         RETURNING cfrec_impressions.session_id, cfrec_impressions.rank,
                   cfrec_impressions.item_id, cfrec_impressions.score)
@@ -757,13 +762,20 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    server name;
 BEGIN
     IF session_id IS NULL OR item_id IS NULL OR liked IS NULL THEN
         RAISE EXCEPTION 'session_id, item_id and liked must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id
-                                                   AND i.item_id = cfrec_feedback.item_id;
+    SELECT i.served_by INTO server FROM @extschema@.cfrec_impressions i
+    WHERE i.session_id = cfrec_feedback.session_id AND i.item_id = cfrec_feedback.item_id;
+    IF FOUND AND server IS NOT NULL AND NOT pg_has_role(server, 'USAGE') THEN
+        RAISE EXCEPTION 'the session was served by role %, not by one whose privileges you have',
+            server USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Post feedback from the role that called cfrec_serve, or one it was granted to.';
+    END IF;
     IF NOT FOUND THEN
         PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id;
         IF NOT FOUND THEN
