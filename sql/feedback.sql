@@ -67,6 +67,7 @@ CREATE ROLE regress_cfrec_app1;
 CREATE ROLE regress_cfrec_app2;
 GRANT INSERT ON cfrec_impressions TO regress_cfrec_app1, regress_cfrec_app2;
 GRANT INSERT, UPDATE ON cfrec_reactions TO regress_cfrec_app1, regress_cfrec_app2;
+SELECT cfrec_grant('fb', 'regress_cfrec_app1'), cfrec_grant('fb', 'regress_cfrec_app2');
 SET ROLE regress_cfrec_app1;
 SELECT DISTINCT session_id AS s_app1 FROM cfrec_serve(1, 3, 'fb') \gset
 SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 1));
@@ -74,6 +75,19 @@ RESET ROLE;
 SET ROLE regress_cfrec_app2;
 SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 2));
 RESET ROLE;
+-- Without a grant on the model, a role sees none of its sessions or reactions.
+SELECT cfrec_revoke('fb', 'regress_cfrec_app2');
+SET ROLE regress_cfrec_app2;
+SELECT count(*) AS sessions_seen FROM cfrec_impressions WHERE session_id = :'s_app1';
+SELECT count(*) AS reactions_seen FROM cfrec_reactions WHERE session_id = :'s_app1';
+SELECT set_config('regress.session', :'s_app1', false) IS NOT NULL AS kept;
+DO $$ BEGIN
+    PERFORM cfrec_feedback(current_setting('regress.session')::uuid, 1);
+EXCEPTION WHEN undefined_object THEN
+    RAISE WARNING 'feedback refused: unknown session (%)', SQLSTATE;
+END $$;
+RESET ROLE;
+SELECT cfrec_grant('fb', 'regress_cfrec_app2');
 GRANT regress_cfrec_app1 TO regress_cfrec_app2;
 SET ROLE regress_cfrec_app2;
 SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 2));

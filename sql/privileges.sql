@@ -114,14 +114,70 @@ SELECT refreshed_users FROM cfrec_update('alice');
 SELECT count(*) > 0 AS evaluated FROM cfrec_evaluate('alice', 'ratings');
 SELECT count(*) FROM cfrec_recommend_all('alice', 2, users => ARRAY[1, 2]::bigint[]);
 SELECT count(*) FROM cfrec_popular(3, 'alice', since => '1 day');
+-- Retraining someone else's model reads its source as the owner too.
+SELECT users FROM cfrec_train('alice_source', model => 'alice', iterations => 1, watermark_column => 'at');
+SELECT owner, trained_by FROM cfrec_models WHERE model = 'alice';
 SELECT who, superuser, count(*) > 0 AS called FROM alice_saw GROUP BY 1, 2;
--- Bob may read Alice's model but not change it.
+-- Without a grant Bob may neither read Alice's model (issue 13, M2) nor
+-- change it, through cfrec's functions or by writing its tables directly.
 SET ROLE regress_cfrec_bob;
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice', exclude_seen => false);
+SELECT count(*) FROM cfrec_similar_items(1, 3, model => 'alice');
+SELECT * FROM cfrec_online_metrics('alice');
+SELECT count(*) AS factor_rows FROM cfrec_item_factors WHERE model = 'alice';
+SELECT count(*) AS log_rows FROM cfrec_training_log WHERE model = 'alice';
+SELECT model, last_outcome FROM cfrec_model_status WHERE model = 'alice';
+SELECT model, owner, readers FROM cfrec_models WHERE model = 'alice';
 SELECT cfrec_train('alice_ratings', model => 'alice', iterations => 1);
 SELECT cfrec_refresh_users('alice', ARRAY[1]);
 SELECT * FROM cfrec_update('alice');
 SELECT cfrec_drop_model('alice');
+SELECT cfrec_grant('alice', 'regress_cfrec_bob');
+WITH changed AS (UPDATE cfrec_item_factors SET bias = 0 WHERE model = 'alice' RETURNING 1)
+SELECT count(*) AS factor_rows_changed FROM changed;
+WITH changed AS (UPDATE cfrec_model SET users = 0 WHERE name = 'alice' RETURNING 1)
+SELECT count(*) AS catalog_rows_changed FROM changed;
+WITH dropped AS (DELETE FROM cfrec_model WHERE name = 'alice' RETURNING 1)
+SELECT count(*) AS catalog_rows_dropped FROM dropped;
+INSERT INTO cfrec_training_log (model, operation, started_at, seconds, outcome, run_by)
+VALUES ('alice', 'train', now(), 0, 'error', current_user);
+INSERT INTO cfrec_training_log (model, operation, started_at, seconds, outcome, run_by)
+VALUES ('bobs', 'train', now(), 0, 'error', 'regress_cfrec_alice');
+RESET ROLE;
+-- Alice grants Bob reading: he serves the model and sees its rows, but
+-- still may not change it. Her revoke takes effect on his next call, though
+-- his session has the model cached.
+SET ROLE regress_cfrec_alice;
+SELECT cfrec_grant('alice', 'regress_cfrec_bob');
+SELECT cfrec_grant('alice', 'regress_cfrec_bob');  -- granting twice is harmless
+SELECT cfrec_grant('alice', 'regress_cfrec_nobody');
+SELECT cfrec_grant('no_such_model', 'regress_cfrec_bob');
+RESET ROLE;
+SET ROLE regress_cfrec_bob;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice', exclude_seen => false);
+SELECT count(*) > 0 AS factor_rows FROM cfrec_item_factors WHERE model = 'alice';
+SELECT count(*) > 0 AS log_rows FROM cfrec_training_log WHERE model = 'alice';
+SELECT model, last_outcome FROM cfrec_model_status WHERE model = 'alice';
+SELECT cfrec_refresh_users('alice', ARRAY[1]);
+SELECT cfrec_revoke('alice', 'regress_cfrec_bob');
+RESET ROLE;
+SET ROLE regress_cfrec_alice;
+SELECT cfrec_revoke('alice', 'regress_cfrec_bob');
+RESET ROLE;
+SET ROLE regress_cfrec_bob;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice', exclude_seen => false);
+RESET ROLE;
+-- PUBLIC: every role may read.
+SET ROLE regress_cfrec_alice;
+SELECT cfrec_grant('alice', 'PUBLIC');
+SELECT readers FROM cfrec_models WHERE model = 'alice';
+RESET ROLE;
+SET ROLE regress_cfrec_bob;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'alice', exclude_seen => false);
+RESET ROLE;
+SET ROLE regress_cfrec_alice;
+SELECT cfrec_revoke('alice', 'public');
+SELECT readers FROM cfrec_models WHERE model = 'alice';
 RESET ROLE;
 -- Once Alice grants him her role, he may.
 GRANT regress_cfrec_alice TO regress_cfrec_bob;

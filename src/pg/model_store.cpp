@@ -226,7 +226,7 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
 
 }  // namespace
 
-bool catalog_has_owner(const char *schema) {
+bool catalog_has_column(const char *schema, const char *column) {
     // schema is quoted only when it has to be (quote_identifier).
     const char *plain = schema;
     if (schema[0] == '"') {
@@ -239,21 +239,24 @@ bool catalog_has_owner(const char *schema) {
         plain = b.data;
     }
     const Oid relation = get_relname_relid("cfrec_model", get_namespace_oid(plain, true));
-    return OidIsValid(relation) && get_attnum(relation, "owner") != InvalidAttrNumber;
+    return OidIsValid(relation) && get_attnum(relation, column) != InvalidAttrNumber;
 }
 
-ModelRecord find_model(const char *schema, const char *name) {
+bool catalog_has_owner(const char *schema) { return catalog_has_column(schema, "owner"); }
+
+ModelRecord find_model(const char *schema, const char *name, Access access) {
     Oid type[1] = {TEXTOID};
     Datum value[1] = {text_datum(name)};
     // The same binary serves a database still at 1.0.x, whose catalog has no
     // owner column, until ALTER EXTENSION cfrec UPDATE.
     const bool has_owner = catalog_has_owner(schema);
+    const bool has_readers = catalog_has_column(schema, "readers");  // 1.4.0 on
     const char *sql = psprintf(
         "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
         "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
         "items, interactions, loss, train_seconds, version, tableoid, watermark_column, "
-        "watermark, base_version%s FROM %s.cfrec_model WHERE name = $1",
-        has_owner ? ", owner" : "", schema);
+        "watermark, base_version%s%s FROM %s.cfrec_model WHERE name = $1",
+        has_owner ? ", owner" : "", has_readers ? ", readers" : "", schema);
     int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
     if (rc != SPI_OK_SELECT)
         elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
@@ -296,6 +299,23 @@ ModelRecord find_model(const char *schema, const char *name) {
     r.watermark = SPI_getvalue(row, desc, 23);
     r.base_version = DatumGetInt64(get(24, &isnull));
     r.owner = has_owner ? SPI_getvalue(row, desc, 25) : nullptr;
+    r.readers_known = has_readers;
+    r.readers = nullptr;
+    r.reader_count = 0;
+    if (has_readers) {
+        Datum readers = get(26, &isnull);
+        if (!isnull) {
+            ArrayType *array = DatumGetArrayTypeP(readers);
+            Datum *names;
+            bool *null_names;
+            deconstruct_array(array, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &names,
+                              &null_names, &r.reader_count);
+            auto *list = static_cast<const char **>(palloc0(sizeof(char *) * (r.reader_count + 1)));
+            for (int i = 0; i < r.reader_count; ++i)
+                list[i] = null_names[i] ? "" : pstrdup(NameStr(*DatumGetName(names[i])));
+            r.readers = list;
+        }
+    }
     // Sizes read back size memory: a doctored catalog row is an error, never
     // an allocation (training never writes factors above 1024).
     if (r.factors < 1 || r.factors > 1024 || r.users < 0 || r.items < 0)
@@ -305,6 +325,10 @@ ModelRecord find_model(const char *schema, const char *name) {
                                name, static_cast<long long>(r.users),
                                static_cast<long long>(r.items), r.factors),
                         errhint("Train the model again with cfrec_train().")));
+    if (access == Access::Change)
+        require_model_owner(r);
+    else
+        require_model_read(r);
     return r;
 }
 
@@ -448,17 +472,44 @@ void require_model_owner(const ModelRecord &r) {
                          quote_identifier(r.owner))));
 }
 
-void require_owner_if_exists(const char *schema, const char *name) {
-    if (!catalog_has_owner(schema)) return;
+const char *require_owner_if_exists(const char *schema, const char *name) {
+    if (!catalog_has_owner(schema)) return nullptr;
     Oid types[1] = {TEXTOID};
     Datum values[1] = {text_datum(name)};
     run(psprintf("SELECT owner FROM %s.cfrec_model WHERE name = $1", schema), 1, types, values,
         nullptr, SPI_OK_SELECT);
-    if (SPI_processed == 0) return;  // a new model: the caller will own it
+    if (SPI_processed == 0) return nullptr;  // a new model: the caller will own it
     ModelRecord r{};
     r.name = name;
     r.owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
     require_model_owner(r);
+    char *owner = static_cast<char *>(SPI_palloc(strlen(r.owner) + 1));
+    strcpy(owner, r.owner);
+    return owner;
+}
+
+namespace {
+
+// Has the caller the privileges of the role called `role`? A dropped role
+// gives no privileges.
+bool has_privileges_of(const char *role) {
+    const Oid oid = get_role_oid(role, true);
+    return OidIsValid(oid) && has_privs_of_role(GetUserId(), oid);
+}
+
+}  // namespace
+
+void require_model_read(const ModelRecord &r) {
+    if (!r.readers_known || r.owner == nullptr) return;  // a catalog from before 1.4.0
+    if (superuser() || has_privileges_of(r.owner)) return;
+    for (int i = 0; i < r.reader_count; ++i)
+        if (strcmp(r.readers[i], "public") == 0 || has_privileges_of(r.readers[i])) return;
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("permission denied for cfrec model \"%s\"", r.name),
+             errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).", r.owner,
+                     quote_literal_cstr(r.name),
+                     quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))));
 }
 
 OwnerSwitch begin_as_owner(const ModelRecord &r) {

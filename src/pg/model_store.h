@@ -35,18 +35,33 @@ struct ModelRecord {
     const char *watermark;         // text of the highest value seen; may be NULL
     Oid catalog;        // OID of the cfrec_model table: new when the extension is recreated
     const char *owner;  // the role that first trained it; NULL before cfrec 1.1.0
+    // Roles granted reading by cfrec_grant ('public': everyone). Unknown
+    // (readers_known false) before cfrec 1.4.0, when anyone could read.
+    bool readers_known;
+    int reader_count;
+    const char *const *readers;
 };
 
-// Whether the model catalog in `schema` (quoted) has models' owners (1.1.0 on).
+// Whether the model catalog in `schema` (quoted) has the column: the same
+// binary serves databases not yet updated by ALTER EXTENSION cfrec UPDATE.
+bool catalog_has_column(const char *schema, const char *column);
+// Models' owners exist from 1.1.0 on.
 bool catalog_has_owner(const char *schema);
+
+// Raises 42501 unless the caller may read the model: has its owner's
+// privileges, was granted it with cfrec_grant (directly, through a role, or
+// as PUBLIC), or is a superuser. find_model checks it, so every function that
+// serves, evaluates or clusters a model does, cached or not.
+void require_model_read(const ModelRecord &record);
 
 // Raises 42501 unless the caller has the privileges of the model's owner
 // (is it, was granted its role, or is a superuser): what retraining,
 // refreshing, updating and dropping need.
 void require_model_owner(const ModelRecord &record);
 // The same before retraining: checks the owner of model `name` if it exists
-// (needs SPI connected).
-void require_owner_if_exists(const char *schema, const char *name);
+// (needs SPI connected). Returns the owner (allocated outside SPI), or NULL
+// for a new model.
+const char *require_owner_if_exists(const char *schema, const char *name);
 
 // Reads of a model's source run as the model's owner, inside a
 // security-restricted operation, as PostgreSQL runs REFRESH MATERIALIZED VIEW:
@@ -71,8 +86,11 @@ void end_as_owner(const OwnerSwitch &s);
 void store_model(const char *schema, ModelRecord &record, const core::FactorModel &model,
                  instr_time started);
 
-// Reads the catalog row; ERROR (42704) when there is no such model.
-ModelRecord find_model(const char *schema, const char *name);
+// Reads the catalog row; ERROR (42704) when there is no such model, 42501
+// when the caller may not read it (require_model_read) or, for
+// Access::Change, lacks its owner's privileges (require_model_owner).
+enum class Access { Read, Change };
+ModelRecord find_model(const char *schema, const char *name, Access access = Access::Read);
 
 // Plain copies of a model's factor rows, ascending by id, read for the cache.
 struct StoredSide {

@@ -22,8 +22,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     if (requested != nullptr && n_requested == 0) return 0;  // nothing to do: no new version
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(schema, name);  // first, so the model read below is the newest committed one
-    ModelRecord record = find_model(schema, name);
-    require_model_owner(record);
+    ModelRecord record = find_model(schema, name, Access::Change);
     auto *pin = pin_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
     call_cpp([&] { refresher->object = new core::Refresher(**pin->object, side); });
@@ -76,8 +75,7 @@ namespace {
 const int64 *changed_since_watermark(const char *schema, const char *name, core::Side side,
                                      int *count) {
     lock_model(schema, name);
-    const ModelRecord record = find_model(schema, name);
-    require_model_owner(record);
+    const ModelRecord record = find_model(schema, name, Access::Change);
     if (record.watermark_column == nullptr || record.watermark == nullptr) return nullptr;
     Oid relation;
     const char *source = source_relation(record, &relation);

@@ -153,6 +153,11 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const Oid relation = PG_GETARG_OID(kSource);
     const char *name = model_argument(fcinfo, kModel);
     require_model_writes(log->namespace_oid);  // before any work, and before it is logged
+    // Retraining someone else's model needs its owner's privileges, checked
+    // before any data is read or anything logged against the model.
+    SPI_connect();
+    const char *owner = require_owner_if_exists(log->schema, name);
+    SPI_finish();
     log->model = name;
     const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
     const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
@@ -165,6 +170,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                         errhint("Name it with rating_column => '...', or train with "
                                 "feedback => 'implicit' to count every row as one interaction.")));
     const core::TrainOptions options = options_from(fcinfo, feedback);
+    // The source is read as the model's owner, who is the caller unless
+    // another role with the owner's privileges retrains it: code in the
+    // source then runs with the owner's privileges, never the caller's.
+    ModelRecord owned_by{};
+    owned_by.name = name;
+    owned_by.owner = owner;
+    const OwnerSwitch as_owner = begin_as_owner(owned_by);
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
     const char *watermark_column =
@@ -194,7 +206,6 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     });
 
     SPI_connect();
-    require_owner_if_exists(schema, name);  // before any data is read
     // The watermark is taken before the rows are read: a row committed in
     // between is trained on and refreshed again by cfrec_update, never lost.
     const char *watermark = watermark_column
@@ -202,6 +213,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                                 : nullptr;
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
+    end_as_owner(as_owner);
     log->rows_read = counts.rows_used + counts.null_ids + counts.null_ratings;
     const double read_seconds = seconds_since(&phase);
     report_skipped(counts);

@@ -76,7 +76,7 @@ char *row_json(const TrainingLog *log, const char *outcome, const ErrorData *err
     json_text(&b, "outcome", outcome);
     json_text(&b, "error", error ? error->message : nullptr);
     json_text(&b, "sqlstate", error ? unpack_sql_state(error->sqlerrcode) : nullptr);
-    json_text(&b, "run_by", GetUserNameFromId(GetUserId(), true));
+    json_text(&b, "run_by", log->caller_name);
     if (log->parameters.len > 0) appendStringInfo(&b, ",\"parameters\":%s", log->parameters.data);
     appendStringInfoChar(&b, '}');
     return b.data;
@@ -102,7 +102,7 @@ void insert_row(const char *schema, const char *json) {
 
 // Hands the row to a background worker through a pinned shared-memory
 // segment ("schema\0json\0"), which the worker unpins once it has read it.
-void write_detached(const char *schema, const char *json) {
+void write_detached(const char *schema, const char *json, Oid caller) {
     const size_t schema_len = strlen(schema) + 1, json_len = strlen(json) + 1;
     dsm_segment *segment = dsm_create(schema_len + json_len, DSM_CREATE_NULL_IF_MAXSEGMENTS);
     if (segment == nullptr) {
@@ -126,7 +126,7 @@ void write_detached(const char *schema, const char *json) {
     snprintf(worker.bgw_type, BGW_MAXLEN, "cfrec training log writer");
     worker.bgw_main_arg = UInt32GetDatum(handle);
     // The database, then the role the row is written as.
-    const Oid ids[2] = {MyDatabaseId, GetUserId()};
+    const Oid ids[2] = {MyDatabaseId, caller};
     memcpy(worker.bgw_extra, ids, sizeof ids);
     if (!RegisterDynamicBackgroundWorker(&worker, nullptr)) {
         dsm_unpin_segment(handle);
@@ -145,6 +145,10 @@ static TrainingLog *training_log_begin(const char *schema, Oid namespace_oid,
     log->schema = schema;
     log->namespace_oid = namespace_oid;
     log->operation = operation;
+    // Taken now: a failure may come while the source is read as a model's
+    // owner, and the row must still be the caller's.
+    log->caller = GetUserId();
+    log->caller_name = GetUserNameFromId(log->caller, false);
     log->started_at = GetCurrentTimestamp();
     INSTR_TIME_SET_CURRENT(log->started);
     log->rows_read = -1;
@@ -178,7 +182,7 @@ namespace {
 // Whether the caller holds `mode` on the extension's table `table`.
 bool may(const TrainingLog *log, const char *table, AclMode mode) {
     const Oid relation = get_relname_relid(table, log->namespace_oid);
-    return OidIsValid(relation) && pg_class_aclcheck(relation, GetUserId(), mode) == ACLCHECK_OK;
+    return OidIsValid(relation) && pg_class_aclcheck(relation, log->caller, mode) == ACLCHECK_OK;
 }
 
 // From PG_CATCH, before re-throwing. Never throws; problems go to the
@@ -196,7 +200,7 @@ void training_log_failure(TrainingLog *log) {
     HOLD_INTERRUPTS();
     MemoryContext before = MemoryContextSwitchTo(log->context);
     const char *outcome = error->sqlerrcode == ERRCODE_QUERY_CANCELED ? "cancelled" : "error";
-    write_detached(log->schema, row_json(log, outcome, error));
+    write_detached(log->schema, row_json(log, outcome, error), log->caller);
     MemoryContextSwitchTo(before);
     RESUME_INTERRUPTS();
 }

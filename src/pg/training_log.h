@@ -14,6 +14,8 @@ struct TrainingLog {
     Oid namespace_oid;  // the extension's schema
     const char *model;  // NULL until the arguments are checked: nothing is logged
     const char *operation;
+    Oid caller;               // the role that called: the row is written as it
+    const char *caller_name;  // run_by
     TimestampTz started_at;
     instr_time started;
     int64 rows_read;            // -1: unknown

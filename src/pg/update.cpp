@@ -20,13 +20,12 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const char *name = model_argument(fcinfo, 0);
     const char *schema = log->schema;
     require_model_writes(log->namespace_oid);
-    log->model = name;
     ResultSet rs = begin_result_set(fcinfo);
 
     SPI_connect();
     lock_model(schema, name);  // serialised with trainings and other updates of this model
-    const ModelRecord record = find_model(schema, name);
-    require_model_owner(record);
+    const ModelRecord record = find_model(schema, name, Access::Change);
+    log->model = name;  // only now: nobody logs failures against another's model
     if (record.watermark_column == nullptr)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("cfrec model \"%s\" has no watermark column", name),

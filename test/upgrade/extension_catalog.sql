@@ -61,6 +61,9 @@ SELECT line FROM (
     FROM rel r JOIN pg_catalog.pg_trigger t ON t.tgrelid = r.oid AND NOT t.tgisinternal
     UNION ALL
     SELECT r.object || ' | policy | ' || po.polname || ' ' || po.polcmd::text || ' '
+           || CASE WHEN po.polpermissive THEN 'permissive ' ELSE 'restrictive ' END
+           || (SELECT pg_catalog.string_agg(CASE WHEN ro = 0 THEN 'public' ELSE ro::regrole::text END, ',' ORDER BY 1)
+               FROM pg_catalog.unnest(po.polroles) ro) || ' '
            || coalesce(pg_catalog.pg_get_expr(po.polqual, po.polrelid), '') || ' '
            || coalesce(pg_catalog.pg_get_expr(po.polwithcheck, po.polrelid), '')
     FROM rel r JOIN pg_catalog.pg_policy po ON po.polrelid = r.oid
