@@ -532,6 +532,12 @@ void end_as_owner(const OwnerSwitch &s) {
 }
 
 void require_model_writes(Oid namespace_oid) {
+    // A standby would train to the end and only then fail to write.
+    if (RecoveryInProgress())
+        ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                        errmsg("cfrec models cannot be trained or changed on a standby"),
+                        errhint("Train, refresh and update on the primary; the standby serves "
+                                "the new version once it has replayed it.")));
     for (const char *table : {"cfrec_model", "cfrec_user_factors", "cfrec_item_factors"}) {
         const Oid relation = get_relname_relid(table, namespace_oid);
         if (!OidIsValid(relation) ||

@@ -928,22 +928,33 @@ $$;
 -- ==========================================================================
 
 -- cfrec_recommend, plus a new session id under which the list is logged.
--- The application passes session_id back with each reaction.
+-- The application passes session_id back with each reaction. It writes, so
+-- on a standby it says where to call it instead.
 CREATE FUNCTION @extschema@.cfrec_serve(user_id bigint, k integer DEFAULT 10,
                                         model text DEFAULT 'default')
 RETURNS TABLE (session_id uuid, rank integer, item_id bigint, score real)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'cfrec_serve records the session it serves, and this server is a standby'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Call cfrec_serve (and cfrec_feedback) on the primary; a standby can serve cfrec_recommend, which records nothing.';
+    END IF;
+    RETURN QUERY
     WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
     shown AS (
-        INSERT INTO @extschema@.cfrec_impressions (session_id, item_id, model, user_id, rank, score,
-                                                   served_by)
-        SELECT session.id, r.item_id, $3, $1, r.ordinality::integer, r.score, CURRENT_USER
-        FROM session, @extschema@.cfrec_recommend($1, $2, $3) WITH ORDINALITY r
-        RETURNING cfrec_impressions.session_id, cfrec_impressions.rank,
-                  cfrec_impressions.item_id, cfrec_impressions.score)
-    SELECT * FROM shown ORDER BY 2
+        INSERT INTO @extschema@.cfrec_impressions AS i (session_id, item_id, model, user_id, rank,
+                                                        score, served_by)
+        SELECT session.id, r.item_id, cfrec_serve.model, cfrec_serve.user_id,
+               r.ordinality::integer, r.score, CURRENT_USER
+        FROM session,
+             @extschema@.cfrec_recommend(cfrec_serve.user_id, cfrec_serve.k, cfrec_serve.model)
+                 WITH ORDINALITY r
+        RETURNING i.session_id, i.rank, i.item_id, i.score)
+    SELECT s.session_id, s.rank, s.item_id, s.score FROM shown s ORDER BY s.rank;
+END
 $$;
 
 -- Records a reaction to an item shown in a session; a later reaction to the
@@ -960,6 +971,11 @@ BEGIN
     IF session_id IS NULL OR item_id IS NULL OR liked IS NULL THEN
         RAISE EXCEPTION 'session_id, item_id and liked must not be NULL'
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'cfrec_feedback records a reaction, and this server is a standby'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Call cfrec_feedback on the primary, where cfrec_serve recorded the session.';
     END IF;
     SELECT i.served_by INTO server FROM @extschema@.cfrec_impressions i
     WHERE i.session_id = cfrec_feedback.session_id AND i.item_id = cfrec_feedback.item_id;
