@@ -16,6 +16,7 @@ port=54339
 work=$(mktemp -d)
 chmod 700 "$work"
 cp -a . "$work/cfrec"  # with the built objects: make finds them up to date
+rm -rf "$work/cfrec/.demo"  # a demo run from this checkout is not the copy's
 checkout=$work/cfrec
 demo() { (cd "$checkout" && CFREC_DEMO_PORT=$port MOVIELENS_DIR=$movielens scripts/demo "$@"); }
 elsewhere=$(getent passwd postgres | cut -d: -f6)/cfrec-demo/${checkout//\//_}  # see scripts/demo
