@@ -12,7 +12,14 @@ q -c "CREATE EXTENSION cfrec" \
   -c "CREATE TABLE big AS SELECT u AS user_id, (u * 37 + j * 101) % 5000 AS item_id, 1 + (u + j) % 5 AS rating
       FROM generate_series(1, 5000) u, generate_series(1, 60) j" \
   -c "CREATE INDEX ON big (user_id)" \
-  -c "SELECT users FROM cfrec_train('big', model => 'big', feedback => 'implicit', factors => 64, iterations => 2)" >/dev/null
+  -c "SELECT users FROM cfrec_train('big', model => 'big', feedback => 'implicit', factors => 64, iterations => 2)" \
+  -c "ALTER TABLE big ADD COLUMN at bigint DEFAULT 0" \
+  -c "SELECT users FROM cfrec_train('big', model => 'marked', feedback => 'implicit', factors => 64, iterations => 2,
+                                    watermark_column => 'at')" \
+  -c "UPDATE big SET at = 1" \
+  -c "CREATE TABLE spark_users AS SELECT id::int, factors AS features FROM cfrec_user_factors WHERE model = 'big'" \
+  -c "CREATE TABLE spark_items AS SELECT id::int, factors AS features FROM cfrec_item_factors WHERE model = 'big'" \
+  >/dev/null
 
 status=0
 stops() {  # stops MUST_CANCEL SQL
@@ -38,5 +45,9 @@ stops must "SELECT count(*) FROM cfrec_tune('big', 'tuned', '{\"factors\": [128,
 stops may "SELECT count(*) FROM cfrec_recommend_all('big', 1000)"
 stops may "SELECT count(*) FROM cfrec_evaluate('big', 'big', k => 1000)"
 stops may "SELECT cfrec_refresh_users('big')"
+stops may "SELECT cfrec_refresh_items('big')"
+stops may "SELECT * FROM cfrec_update('marked')"
+stops may "SELECT users FROM cfrec_import_model('imported', 'spark_users', 'spark_items', 'big', feedback => 'implicit',
+            rating_column => NULL)"
 stops may "SELECT count(*) FROM cfrec_split('big', 'split_a', 'split_b', method => 'per_user')"
 exit $status
