@@ -55,7 +55,7 @@ void scan(float *scores, int64_t n, int32_t first, const int32_t *&seen, const i
 
 }  // namespace
 
-SeenCollector::SeenCollector(const FactorModel &model, std::vector<int64_t> users)
+SeenCollector::SeenCollector(const ModelView &model, std::vector<int64_t> users)
     : model_(model), users_(std::move(users)) {
     for (int64_t id : users_) user_rows_.index_of(id);  // sorted: index = row
     for (int64_t id : model_.item_ids) item_indices_.index_of(id);
@@ -88,12 +88,12 @@ Csr SeenCollector::finish() {
     return seen;
 }
 
-BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int64_t> &users, int k,
+BatchRecommendations recommend_many(const ModelView &m, const std::vector<int64_t> &users, int k,
                                     const Csr &seen, int threads, const StopCheck &stop) {
     return recommend_many(m, users, 0, static_cast<int64_t>(users.size()), k, seen, threads, stop);
 }
 
-BatchRecommendations recommend_many(const FactorModel &m, const std::vector<int64_t> &users,
+BatchRecommendations recommend_many(const ModelView &m, const std::vector<int64_t> &users,
                                     int64_t row_begin, int64_t row_end, int k, const Csr &seen,
                                     int threads, const StopCheck &stop) {
     const int64_t n_users = row_end - row_begin;

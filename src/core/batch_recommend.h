@@ -17,13 +17,13 @@ namespace cfrec::core {
 // users not requested or items the model does not know are ignored.
 class SeenCollector {
   public:
-    SeenCollector(const FactorModel &model, std::vector<int64_t> users);
+    SeenCollector(const ModelView &model, std::vector<int64_t> users);
     void add(const int64_t *users, const int64_t *items, size_t n);
     Csr finish();
     const std::vector<int64_t> &users() const { return users_; }
 
   private:
-    const FactorModel &model_;
+    ModelView model_;
     std::vector<int64_t> users_;
     IdMap user_rows_, item_indices_;  // hash lookups: one probe per seen row
     std::vector<int32_t> rows_, items_;
@@ -38,11 +38,11 @@ struct BatchRecommendations {
 // the items in their row of `seen` (empty rows when seen.rows() == 0). Known
 // users are scored in blocks, one matrix product per block of users and
 // items; users the model does not know get the most popular items.
-BatchRecommendations recommend_many(const FactorModel &model, const std::vector<int64_t> &users,
+BatchRecommendations recommend_many(const ModelView &model, const std::vector<int64_t> &users,
                                     int k, const Csr &seen, int threads, const StopCheck &stop);
 // The same for users[row_begin, row_end) and their rows of `seen`, so that a
 // long list is scored a slice at a time in bounded memory.
-BatchRecommendations recommend_many(const FactorModel &model, const std::vector<int64_t> &users,
+BatchRecommendations recommend_many(const ModelView &model, const std::vector<int64_t> &users,
                                     int64_t row_begin, int64_t row_end, int k, const Csr &seen,
                                     int threads, const StopCheck &stop);
 

@@ -28,7 +28,7 @@ struct Evaluation {
 // user's top k with those excluded and compares it with their test items.
 class Evaluator {
   public:
-    explicit Evaluator(const FactorModel &model) : model_(model) {}
+    explicit Evaluator(const ModelView &model) : model_(model) {}
     // values may be NULL (no ratings). Throws Error(DataError) for NaN or infinite values.
     void add_test(const int64_t *users, const int64_t *items, const float *values, size_t n);
     // Items users interacted with in training: never recommended, never counted.
@@ -46,7 +46,7 @@ class Evaluator {
         float value;
         bool has_value;
     };
-    const FactorModel &model_;
+    ModelView model_;
     std::unordered_map<int64_t, std::vector<TestRow>> test_;
     std::unordered_map<int32_t, std::vector<int32_t>> seen_;  // model user index -> item indices
     size_t test_rows_ = 0;

@@ -22,26 +22,39 @@ bool HalfItemScorer::available() {
 #endif
 }
 
-HalfItemScorer::HalfItemScorer(const FactorMatrix &items, const std::vector<float> &bias)
+HalfItemScorer::HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float> bias)
     : items_(static_cast<int32_t>(items.rows())), factors_(static_cast<int32_t>(items.cols())) {
 #ifdef CFREC_HALF_KERNEL
     if (items.size() > 0 && items.cwiseAbs().maxCoeff() > 60000.0f) return;  // beyond half range
     const int64_t blocks = (items_ + kLanes - 1) / kLanes;
-    half_.assign(static_cast<size_t>(blocks) * factors_ * kLanes, 0);
+    own_half_.assign(static_cast<size_t>(blocks) * factors_ * kLanes, 0);
     for (int32_t i = 0; i < items_; ++i)
         for (int32_t j = 0; j < factors_; ++j)
-            half_[(static_cast<size_t>(i / kLanes) * factors_ + j) * kLanes + i % kLanes] =
+            own_half_[(static_cast<size_t>(i / kLanes) * factors_ + j) * kLanes + i % kLanes] =
                 _cvtss_sh(items(i, j), _MM_FROUND_TO_NEAREST_INT);
-    norms_.assign(blocks * kLanes, 0.0f);
-    bias_.assign(blocks * kLanes, 0.0f);
+    own_norms_.assign(blocks * kLanes, 0.0f);
+    own_bias_.assign(blocks * kLanes, 0.0f);
     for (int32_t i = 0; i < items_; ++i) {
-        norms_[i] = items.row(i).norm();
-        max_norm_ = std::max(max_norm_, norms_[i]);
-        if (!bias.empty()) bias_[i] = bias[i];
+        own_norms_[i] = items.row(i).norm();
+        max_norm_ = std::max(max_norm_, own_norms_[i]);
+        if (!bias.empty()) own_bias_[i] = bias[i];
     }
+    half_ = own_half_.data();
+    norms_ = own_norms_.data();
+    bias_ = own_bias_.data();
     valid_ = true;
 #endif
 }
+
+HalfItemScorer::HalfItemScorer(int32_t items, int32_t factors, const uint16_t *half,
+                               const float *norms, const float *bias, float max_norm)
+    : items_(items),
+      factors_(factors),
+      valid_(available()),
+      half_(half),
+      norms_(norms),
+      bias_(bias),
+      max_norm_(max_norm) {}
 
 void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t first_block,
                             int64_t blocks, float *lower, float *upper) const {
@@ -51,7 +64,7 @@ void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t fi
 #if !defined(__AVX512F__)
         alignas(64) float lanes[kLanes];
 #endif
-        const uint16_t *h = half_.data() + static_cast<size_t>(b) * factors_ * kLanes;
+        const uint16_t *h = half_ + static_cast<size_t>(b) * factors_ * kLanes;
         // Four accumulators break the chain of dependent multiply-adds.
 #if defined(__AVX512F__)
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;

@@ -17,9 +17,15 @@ class HalfItemScorer {
     // Builds the copy; valid() is false when it is unavailable or a value is
     // beyond half precision's range. `bias` (one per item, or empty) is added
     // to every approximate score.
-    HalfItemScorer(const FactorMatrix &items, const std::vector<float> &bias);
+    HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float> bias);
+    // Reads a copy that lives elsewhere (the server-wide cache in shared
+    // memory): the arrays of a valid scorer, as half_data() and friends give them.
+    HalfItemScorer(int32_t items, int32_t factors, const uint16_t *half, const float *norms,
+                   const float *bias, float max_norm);
+    HalfItemScorer(const HalfItemScorer &) = delete;  // the pointers would dangle
+    HalfItemScorer &operator=(const HalfItemScorer &) = delete;
     bool valid() const { return valid_; }
-    int64_t bytes() const { return static_cast<int64_t>(half_.size() * 2 + norms_.size() * 4); }
+    int64_t bytes() const { return half_count() * 2 + padded_items() * 8; }
 
     // For the items of blocks [first_block, first_block + blocks) (16 items
     // a block; the last one padded), writes
@@ -29,18 +35,29 @@ class HalfItemScorer {
     // reading half the bytes of the float matrix.
     void bounds(const float *x, float scale, float floor, int64_t first_block, int64_t blocks,
                 float *lower, float *upper) const;
-    int64_t blocks() const { return static_cast<int64_t>(norms_.size()) / 16; }
+    int64_t blocks() const { return padded_items() / 16; }
     float norm(int32_t item) const { return norms_[item]; }
     float max_norm() const { return max_norm_; }
-    int64_t padded_items() const { return static_cast<int64_t>(norms_.size()); }
+    int64_t padded_items() const { return (static_cast<int64_t>(items_) + 15) / 16 * 16; }
+    int32_t items() const { return items_; }
+    int32_t factors() const { return factors_; }
+    // The arrays, for copying elsewhere: half_count() halves, and
+    // padded_items() norms and biases.
+    const uint16_t *half_data() const { return half_; }
+    int64_t half_count() const { return blocks() * factors_ * 16; }
+    const float *norms_data() const { return norms_; }
+    const float *bias_data() const { return bias_; }
 
   private:
     int32_t items_ = 0, factors_ = 0;
     bool valid_ = false;
-    std::vector<uint16_t> half_;  // blocks of 16 items: [block][factor][16 items]
-    std::vector<float> norms_;    // padded to whole blocks with zeros
-    std::vector<float> bias_;     // likewise
+    // Where the arrays are: this object's vectors, or memory it does not own.
+    const uint16_t *half_ = nullptr;  // blocks of 16 items: [block][factor][16 items]
+    const float *norms_ = nullptr;    // padded to whole blocks with zeros
+    const float *bias_ = nullptr;     // likewise
     float max_norm_ = 0.0f;
+    std::vector<uint16_t> own_half_;
+    std::vector<float> own_norms_, own_bias_;
 };
 
 }  // namespace cfrec::core

@@ -17,8 +17,8 @@ namespace {
 // squared distance to the nearest centre chosen so far.
 // k passes over every vector: with k and n both large this runs for minutes,
 // so it polls `stop` before each pass.
-FactorMatrix seed_centroids(const FactorMatrix &v, int64_t n, int k, uint64_t seed,
-                            const StopCheck &stop) {
+FactorMatrix seed_centroids(const Eigen::Ref<const FactorMatrix> &v, int64_t n, int k,
+                            uint64_t seed, const StopCheck &stop) {
     SplitMix64 rng(seed);
     FactorMatrix c(k, v.cols());
     c.row(0) = v.row(static_cast<int64_t>(rng.uniform() * n));
@@ -43,8 +43,9 @@ FactorMatrix seed_centroids(const FactorMatrix &v, int64_t n, int k, uint64_t se
 }
 
 // Assigns every vector to its nearest centroid; returns how many moved.
-int64_t assign(const FactorMatrix &v, int64_t n, const FactorMatrix &c, int threads,
-               const StopCheck &stop, std::vector<int32_t> &cluster, std::vector<float> &dist) {
+int64_t assign(const Eigen::Ref<const FactorMatrix> &v, int64_t n, const FactorMatrix &c,
+               int threads, const StopCheck &stop, std::vector<int32_t> &cluster,
+               std::vector<float> &dist) {
     std::vector<int64_t> moved_per_chunk((n + 1023) / 1024, 0);
     parallel_for(
         n, threads, 1024,
@@ -69,8 +70,9 @@ int64_t assign(const FactorMatrix &v, int64_t n, const FactorMatrix &c, int thre
 
 // Means of the members; an emptied cluster restarts at the vector farthest
 // from its own centroid rather than staying empty.
-void update_centroids(const FactorMatrix &v, int64_t n, const std::vector<int32_t> &cluster,
-                      std::vector<float> &dist, FactorMatrix &c) {
+void update_centroids(const Eigen::Ref<const FactorMatrix> &v, int64_t n,
+                      const std::vector<int32_t> &cluster, std::vector<float> &dist,
+                      FactorMatrix &c) {
     const int k = static_cast<int>(c.rows());
     Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(k, v.cols());
     std::vector<int64_t> count(k, 0);
@@ -91,7 +93,8 @@ void update_centroids(const FactorMatrix &v, int64_t n, const std::vector<int32_
 
 }  // namespace
 
-Clustering kmeans(const FactorMatrix &v, int64_t n, const KMeansOptions &o, const StopCheck &stop) {
+Clustering kmeans(Eigen::Ref<const FactorMatrix> v, int64_t n, const KMeansOptions &o,
+                  const StopCheck &stop) {
     if (o.k < 1)
         throw Error(ErrorKind::InvalidArgument, "k must be at least 1, not " + std::to_string(o.k));
     if (o.k > n)
@@ -132,8 +135,7 @@ Clustering kmeans(const FactorMatrix &v, int64_t n, const KMeansOptions &o, cons
     return r;
 }
 
-std::vector<ClusterItem> centroid_items(const FactorModel &model, const Clustering &users,
-                                        int top) {
+std::vector<ClusterItem> centroid_items(const ModelView &model, const Clustering &users, int top) {
     const int32_t items = static_cast<int32_t>(model.item_ids.size());
     std::vector<ClusterItem> out;
     std::vector<float> scores(items);

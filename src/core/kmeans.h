@@ -29,8 +29,8 @@ struct Clustering {
 };
 
 // Throws Error when k is not in [1, rows] or iterations < 1.
-Clustering kmeans(const FactorMatrix &vectors, int64_t rows, const KMeansOptions &options,
-                  const StopCheck &stop);
+Clustering kmeans(Eigen::Ref<const FactorMatrix> vectors, int64_t rows,
+                  const KMeansOptions &options, const StopCheck &stop);
 
 struct ClusterItem {
     int32_t cluster;
@@ -41,7 +41,7 @@ struct ClusterItem {
 // Each user cluster's most characteristic items: those its centroid scores
 // highest (what the cluster's average member would be recommended, item
 // biases included for rating models). Best first, `top` per cluster.
-std::vector<ClusterItem> centroid_items(const FactorModel &model, const Clustering &users, int top);
+std::vector<ClusterItem> centroid_items(const ModelView &model, const Clustering &users, int top);
 
 // Each cluster's most typical members: the `top` nearest its centroid,
 // nearest first; score is the distance.

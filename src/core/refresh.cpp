@@ -7,7 +7,7 @@
 
 namespace cfrec::core {
 
-Refresher::Refresher(const FactorModel &model, Side side) : model_(model), side_(side) {}
+Refresher::Refresher(const ModelView &model, Side side) : model_(model), side_(side) {}
 
 void Refresher::add(const int64_t *rows, const int64_t *counterparts, const float *values,
                     size_t n) {
@@ -29,8 +29,8 @@ void Refresher::add(const int64_t *rows, const int64_t *counterparts, const floa
 Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck &stop) {
     const bool explicit_model = model_.feedback == Feedback::Explicit;
     const bool users = side_ == Side::Users;
-    const FactorMatrix &other = users ? model_.item_factors : model_.user_factors;
-    const std::vector<float> &other_bias = users ? model_.item_bias : model_.user_bias;
+    const Eigen::Map<const FactorMatrix> &other = users ? model_.item_factors : model_.user_factors;
+    const Span<float> other_bias = users ? model_.item_bias : model_.user_bias;
     // Rows in ascending id order, each with its pairs sorted by counterpart.
     const std::vector<int64_t> &seen = rows_seen_.ids();
     std::vector<int32_t> order(seen.size());
@@ -61,10 +61,12 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
     out.bias.assign(seen.size(), 0.0f);
     out.interactions.assign(seen.size(), 0);
     out.factors = FactorMatrix::Zero(static_cast<Eigen::Index>(seen.size()), model_.factors());
-    Eigen::MatrixXf computed;
-    const bool cached_gram = users && model_.item_gram;
-    if (!explicit_model && !cached_gram) computed = other.transpose() * other;
-    const Eigen::MatrixXf &gram = cached_gram ? *model_.item_gram : computed;
+    Eigen::MatrixXf gram;
+    const int f = model_.factors();
+    if (!explicit_model)
+        gram = users && model_.item_gram
+                   ? Eigen::MatrixXf(Eigen::Map<const Eigen::MatrixXf>(model_.item_gram, f, f))
+                   : Eigen::MatrixXf(other.transpose() * other);
     parallel_for(
         static_cast<int64_t>(seen.size()), resolve_threads(threads), 64,
         [&](int64_t begin, int64_t end) {

@@ -29,13 +29,13 @@ struct Refreshed {
 // (implicit), as in training.
 class Refresher {
   public:
-    Refresher(const FactorModel &model, Side side);
+    Refresher(const ModelView &model, Side side);
     // Throws Error(DataError) for a NaN or infinite value.
     void add(const int64_t *rows, const int64_t *counterparts, const float *values, size_t n);
     Refreshed solve(const FoldInOptions &options, int threads, const StopCheck &stop);
 
   private:
-    const FactorModel &model_;
+    ModelView model_;
     Side side_;
     IdMap rows_seen_;  // rows in first-seen order
     std::vector<int32_t> rows_, columns_;

@@ -6,8 +6,8 @@
 namespace cfrec::core {
 
 void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
-                        const FactorMatrix &other, const std::vector<float> &other_bias,
-                        double mean, double reg, ExplicitRowScratch &s, float &bias,
+                        Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
+                        double reg, ExplicitRowScratch &s, float &bias,
                         Eigen::Ref<Eigen::VectorXf> x) {
     const int f = static_cast<int>(other.cols());
     s.features.resize(n, f + 1);
@@ -28,8 +28,8 @@ void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
 }
 
 void solve_implicit_row_exact(const int32_t *others, const float *values, int64_t n,
-                              const FactorMatrix &other, const Eigen::MatrixXf &gram, float reg,
-                              float alpha, Eigen::Ref<Eigen::VectorXf> x) {
+                              Eigen::Ref<const FactorMatrix> other, const Eigen::MatrixXf &gram,
+                              float reg, float alpha, Eigen::Ref<Eigen::VectorXf> x) {
     Eigen::MatrixXf a = gram;
     a.diagonal().array() += reg;
     Eigen::VectorXf b = Eigen::VectorXf::Zero(gram.cols());

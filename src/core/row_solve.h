@@ -19,16 +19,16 @@ struct ExplicitRowScratch {
     Eigen::VectorXf target;
 };
 void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
-                        const FactorMatrix &other, const std::vector<float> &other_bias,
-                        double mean, double reg, ExplicitRowScratch &scratch, float &bias,
+                        Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
+                        double reg, ExplicitRowScratch &scratch, float &bias,
                         Eigen::Ref<Eigen::VectorXf> x);
 
 // Implicit, exactly (Cholesky): x minimising sum c (1 - x.y)^2 over the row,
 // plus x^T gram x for every other pair and reg |x|^2, with c = 1 + alpha v.
 // `gram` is other^T other.
 void solve_implicit_row_exact(const int32_t *others, const float *values, int64_t n,
-                              const FactorMatrix &other, const Eigen::MatrixXf &gram, float reg,
-                              float alpha, Eigen::Ref<Eigen::VectorXf> x);
+                              Eigen::Ref<const FactorMatrix> other, const Eigen::MatrixXf &gram,
+                              float reg, float alpha, Eigen::Ref<Eigen::VectorXf> x);
 
 // The implicit penalty of a row with n interactions.
 inline float implicit_row_regularization(double reg, bool scaled, int64_t n) {

@@ -10,7 +10,7 @@
 
 namespace cfrec::core {
 
-std::vector<int32_t> known_items(const FactorModel &m, const int64_t *ids, size_t n) {
+std::vector<int32_t> known_items(const ModelView &m, const int64_t *ids, size_t n) {
     std::vector<int32_t> out;
     out.reserve(n);
     for (size_t j = 0; j < n; ++j) {
@@ -46,7 +46,7 @@ namespace {
 // among eligible items, k items score at least T, so every item of the true
 // top k has approx + bound >= T and is among the candidates. Bounds are
 // padded to whole blocks of 16 items; items past the last are never read.
-std::vector<Scored> recommend_two_stage(const FactorModel &m, const float *user_vector, int k,
+std::vector<Scored> recommend_two_stage(const ModelView &m, const float *user_vector, int k,
                                         const std::vector<int32_t> &excluded, float offset) {
     constexpr int64_t kChunkBlocks = 64;  // 1024 items of bounds: stays in L1
     const HalfItemScorer &half = *m.half_items;
@@ -110,7 +110,7 @@ std::vector<Scored> recommend_two_stage(const FactorModel &m, const float *user_
 }
 
 // Exact scores of the included items only, best k first.
-std::vector<Scored> rank_included(const FactorModel &m, const Eigen::Map<const Eigen::VectorXf> &x,
+std::vector<Scored> rank_included(const ModelView &m, const Eigen::Map<const Eigen::VectorXf> &x,
                                   float offset, int k, const std::vector<int32_t> &excluded,
                                   const std::vector<int32_t> &include) {
     std::vector<Scored> scored;
@@ -128,9 +128,9 @@ std::vector<Scored> rank_included(const FactorModel &m, const Eigen::Map<const E
 
 }  // namespace
 
-std::vector<Scored> recommend_vector(const FactorModel &m, const float *user_vector,
-                                     float user_bias, int k, const std::vector<int32_t> &excluded,
-                                     bool use_half, const std::vector<int32_t> *include) {
+std::vector<Scored> recommend_vector(const ModelView &m, const float *user_vector, float user_bias,
+                                     int k, const std::vector<int32_t> &excluded, bool use_half,
+                                     const std::vector<int32_t> *include) {
     const float offset =
         m.feedback == Feedback::Explicit ? static_cast<float>(m.global_mean) + user_bias : 0.0f;
     const Eigen::Map<const Eigen::VectorXf> x(user_vector, m.factors());
@@ -143,14 +143,14 @@ std::vector<Scored> recommend_vector(const FactorModel &m, const float *user_vec
     return top_k(scores.data(), static_cast<int32_t>(scores.size()), k, excluded);
 }
 
-std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
+std::vector<Scored> recommend(const ModelView &m, int32_t user, int k,
                               const std::vector<int32_t> &excluded, bool use_half,
                               const std::vector<int32_t> *include) {
     return recommend_vector(m, m.user_factors.row(user).data(), m.user_bias[user], k, excluded,
                             use_half, include);
 }
 
-bool fold_in(const FactorModel &m, const int64_t *items, const float *values, size_t n,
+bool fold_in(const ModelView &m, const int64_t *items, const float *values, size_t n,
              const FoldInOptions &o, float &bias, Eigen::VectorXf &x) {
     std::vector<std::pair<int32_t, float>> known;
     for (size_t j = 0; j < n; ++j) {
@@ -172,15 +172,17 @@ bool fold_in(const FactorModel &m, const int64_t *items, const float *values, si
         return true;
     }
     bias = 0.0f;
-    Eigen::MatrixXf computed;
-    if (!m.item_gram) computed = m.item_factors.transpose() * m.item_factors;
-    solve_implicit_row_exact(
-        indices.data(), merged.data(), count, m.item_factors, m.item_gram ? *m.item_gram : computed,
-        implicit_row_regularization(o.regularization, true, count), static_cast<float>(o.alpha), x);
+    const int f = m.factors();
+    const Eigen::MatrixXf gram =
+        m.item_gram ? Eigen::MatrixXf(Eigen::Map<const Eigen::MatrixXf>(m.item_gram, f, f))
+                    : Eigen::MatrixXf(m.item_factors.transpose() * m.item_factors);
+    solve_implicit_row_exact(indices.data(), merged.data(), count, m.item_factors, gram,
+                             implicit_row_regularization(o.regularization, true, count),
+                             static_cast<float>(o.alpha), x);
     return true;
 }
 
-std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded,
+std::vector<Scored> popular(const ModelView &m, int k, const std::vector<int32_t> &excluded,
                             const std::vector<int32_t> *include) {
     std::vector<float> counts(m.item_counts.begin(), m.item_counts.end());
     if (include) {  // everything not included counts as excluded
@@ -196,7 +198,7 @@ std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32
     return top_k(counts.data(), static_cast<int32_t>(counts.size()), k, excluded);
 }
 
-std::vector<Scored> similar_items(const FactorModel &m, int32_t item, int k) {
+std::vector<Scored> similar_items(const ModelView &m, int32_t item, int k) {
     const Eigen::VectorXf norms = m.item_factors.rowwise().norm();
     Eigen::VectorXf scores = m.item_factors * m.item_factors.row(item).transpose();
     const float own = norms(item);
@@ -207,7 +209,7 @@ std::vector<Scored> similar_items(const FactorModel &m, int32_t item, int k) {
     return top_k(scores.data(), static_cast<int32_t>(scores.size()), k, {item});
 }
 
-float predict(const FactorModel &m, int64_t user_id, int64_t item_id) {
+float predict(const ModelView &m, int64_t user_id, int64_t item_id) {
     const int32_t u = m.user_index(user_id), i = m.item_index(item_id);
     if (m.feedback == Feedback::Implicit)
         return u >= 0 && i >= 0 ? m.user_factors.row(u).dot(m.item_factors.row(i)) : 0.0f;

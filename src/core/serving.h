@@ -10,7 +10,7 @@
 namespace cfrec::core {
 
 // Sorted dense indices of the known ids among ids[0..n); unknown ids are ignored.
-std::vector<int32_t> known_items(const FactorModel &m, const int64_t *ids, size_t n);
+std::vector<int32_t> known_items(const ModelView &m, const int64_t *ids, size_t n);
 
 // Builds what makes serving faster (the half-precision item copy), where
 // this build and the model allow it. Results stay exact either way.
@@ -21,12 +21,12 @@ void prepare_for_serving(FactorModel &m);
 // items are first scored approximately, and every item whose error bound
 // lets it reach the k-th best is rescored exactly: the same top k. When
 // `include` is given (sorted item indices), only those items are ranked.
-std::vector<Scored> recommend(const FactorModel &m, int32_t user, int k,
+std::vector<Scored> recommend(const ModelView &m, int32_t user, int k,
                               const std::vector<int32_t> &excluded, bool use_half = true,
                               const std::vector<int32_t> *include = nullptr);
 
 // The same for a factor vector x (and user bias) that the model does not store.
-std::vector<Scored> recommend_vector(const FactorModel &m, const float *x, float user_bias, int k,
+std::vector<Scored> recommend_vector(const ModelView &m, const float *x, float user_bias, int k,
                                      const std::vector<int32_t> &excluded, bool use_half = true,
                                      const std::vector<int32_t> *include = nullptr);
 
@@ -40,20 +40,20 @@ struct FoldInOptions {
 // interacted with (external ids; unknown ones are ignored; repeats are
 // averaged for explicit models and summed for implicit ones): the step ALS
 // makes for every user, with the item factors fixed. False when no item is known.
-bool fold_in(const FactorModel &m, const int64_t *items, const float *values, size_t n,
+bool fold_in(const ModelView &m, const int64_t *items, const float *values, size_t n,
              const FoldInOptions &options, float &bias, Eigen::VectorXf &x);
 
 // The k items with the most training interactions; score = that count.
 // `include` (sorted item indices), when given, restricts the candidates.
-std::vector<Scored> popular(const FactorModel &m, int k, const std::vector<int32_t> &excluded,
+std::vector<Scored> popular(const ModelView &m, int k, const std::vector<int32_t> &excluded,
                             const std::vector<int32_t> *include = nullptr);
 
 // The k items whose factor vectors have the highest cosine with item's.
-std::vector<Scored> similar_items(const FactorModel &m, int32_t item, int k);
+std::vector<Scored> similar_items(const ModelView &m, int32_t item, int k);
 
 // Predicted rating (explicit, clipped to the training range) or preference
 // score (implicit). Unknown ids fall back to the global mean and the known
 // side's bias; an implicit model has nothing to say about them and gives 0.
-float predict(const FactorModel &m, int64_t user_id, int64_t item_id);
+float predict(const ModelView &m, int64_t user_id, int64_t item_id);
 
 }  // namespace cfrec::core

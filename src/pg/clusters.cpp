@@ -25,7 +25,7 @@ core::Side side_argument(FunctionCallInfo fcinfo) {
 }
 
 struct Clustered {
-    const core::FactorModel *model;
+    const core::ModelView *model;
     core::Side side;
     ContextOwned<core::Clustering> *clustering;
 };
@@ -43,11 +43,12 @@ Clustered cluster(FunctionCallInfo fcinfo, const char *schema) {
     Clustered c;
     c.side = side_argument(fcinfo);
     const ModelRecord record = find_model(schema, name);
-    c.model = cached_model(schema, record);
+    c.model = &serving_model(schema, record);
     c.clustering = ContextOwned<core::Clustering>::create(CurrentMemoryContext);
     call_cpp([&] {
         const bool users = c.side == core::Side::Users;
-        const core::FactorMatrix &vectors = users ? c.model->user_factors : c.model->item_factors;
+        const Eigen::Map<const core::FactorMatrix> &vectors =
+            users ? c.model->user_factors : c.model->item_factors;
         const int64_t rows = users ? c.model->user_ids.size() : c.model->item_ids.size();
         c.clustering->object =
             new core::Clustering(core::kmeans(vectors, rows, options, core_stop_check()));
@@ -73,7 +74,7 @@ extern "C" Datum cfrec_kmeans(PG_FUNCTION_ARGS) {
     SPI_connect();
     const Clustered c = cluster(fcinfo, schema);
     const core::Clustering &k = **c.clustering;
-    const std::vector<int64_t> &ids =
+    const core::Span<int64_t> ids =
         c.side == core::Side::Users ? c.model->user_ids : c.model->item_ids;
     for (size_t i = 0; i < k.cluster.size(); ++i) {
         Datum values[3] = {Int64GetDatum(ids[i]), Int32GetDatum(k.cluster[i] + 1),

@@ -9,6 +9,7 @@
 #include "core/serving.h"
 #include "pg/cpp_guard.h"
 #include "pg/settings.h"
+#include "pg/shared_cache.h"
 
 namespace cfrec::pg {
 
@@ -214,6 +215,26 @@ ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *sc
             new std::shared_ptr<const core::FactorModel>(cache().entries.at(key_of(record)).model);
     });
     return pin;
+}
+
+namespace {
+
+// A private model and its view, held together for a call.
+struct PrivateView {
+    std::shared_ptr<const core::FactorModel> model;
+    core::ModelView view;
+    explicit PrivateView(std::shared_ptr<const core::FactorModel> m)
+        : model(std::move(m)), view(model->view()) {}
+};
+
+}  // namespace
+
+const core::ModelView &serving_model(const char *schema, const ModelRecord &record) {
+    if (const core::ModelView *shared = shared_model(schema, record)) return *shared;
+    auto *pin = pin_model(schema, record);
+    auto *held = ContextOwned<PrivateView>::create(CurrentMemoryContext);
+    call_cpp([&] { held->object = new PrivateView(*pin->object); });
+    return held->object->view;
 }
 
 }  // namespace cfrec::pg

@@ -18,6 +18,12 @@
 
 namespace cfrec::pg {
 
+// The model `record` describes, for the current call: from the server-wide
+// shared cache where it can be (shared_cache.h), else from this backend's
+// cache. Pinned until the current memory context is reset, whatever either
+// cache evicts meanwhile. Needs SPI connected.
+const core::ModelView &serving_model(const char *schema, const ModelRecord &record);
+
 // The model `record` describes, loaded from the factor tables when the cache
 // holds no entry of that version. Needs SPI connected. The pointer stays valid
 // until the next call into this cache.

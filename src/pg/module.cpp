@@ -2,6 +2,7 @@
 #include "pg/settings.h"
 
 #include "pg/postgres_headers.h"
+#include "pg/shared_cache.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -12,6 +13,7 @@ void _PG_init(void);
 
 int cfrec_threads = 0;
 int cfrec_cache_size_mb = 1024;
+int cfrec_shared_cache_size_mb = 1024;
 bool cfrec_half_precision_scoring = true;
 int cfrec_max_training_memory_mb = 1024;
 
@@ -38,6 +40,13 @@ extern "C" void _PG_init(void) {
                             "model is still served.",
                             &cfrec_cache_size_mb, 1024, 1, INT_MAX / 2, PGC_USERSET, GUC_UNIT_MB,
                             nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("cfrec.shared_cache_size",
+                            "Memory the server may use to keep models in shared memory.",
+                            "One copy of each model serves every backend; least recently used "
+                            "models are evicted beyond it, and a larger model is served from "
+                            "each backend's own cache. 0 turns the shared cache off.",
+                            &cfrec_shared_cache_size_mb, 1024, 0, INT_MAX / 2, PGC_SUSET,
+                            GUC_UNIT_MB, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("cfrec.max_training_memory",
                             "Memory one training may use beyond its input data.",
                             "A training whose estimated need is larger is refused before it "
@@ -50,6 +59,7 @@ extern "C" void _PG_init(void) {
                              "results do not change; off reads the float factors only.",
                              &cfrec_half_precision_scoring, true, PGC_USERSET, 0, nullptr, nullptr,
                              nullptr);
+    cfrec::pg::shared_cache_init();
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("cfrec");
 #else

@@ -78,7 +78,7 @@ struct Rows {
 };
 
 // `result` holds the users from users[row_begin] on.
-Rows flatten(const core::FactorModel &m, const std::vector<int64_t> &users, int64 row_begin,
+Rows flatten(const core::ModelView &m, const std::vector<int64_t> &users, int64 row_begin,
              const core::BatchRecommendations &result, int k) {
     int64 total = 0;
     for (int32_t c : result.count) total += c;
@@ -156,12 +156,12 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     INSTR_TIME_SET_CURRENT(phase);
     SPI_connect();
     ModelRecord record = find_model(schema, name);
-    auto *pin = pin_model(schema, record);
-    const core::FactorModel &model = **pin->object;
+    const core::ModelView &model = serving_model(schema, record);
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
     call_cpp([&] {
         std::vector<int64_t> users =
-            requested ? std::vector<int64_t>(requested, requested + n_requested) : model.user_ids;
+            requested ? std::vector<int64_t>(requested, requested + n_requested)
+                      : std::vector<int64_t>(model.user_ids.begin(), model.user_ids.end());
         std::sort(users.begin(), users.end());
         users.erase(std::unique(users.begin(), users.end()), users.end());
         seen->object = new core::SeenCollector(model, std::move(users));

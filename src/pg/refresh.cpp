@@ -23,9 +23,9 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(schema, name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name, Access::Change);
-    auto *pin = pin_model(schema, record);
+    const core::ModelView &model = serving_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
-    call_cpp([&] { refresher->object = new core::Refresher(**pin->object, side); });
+    call_cpp([&] { refresher->object = new core::Refresher(model, side); });
 
     // Rows come out as (refreshed side, fixed side[, value]).
     const char *row = quote_identifier(items ? record.item_column : record.user_column);

@@ -9,6 +9,7 @@
 #include "pg/cpp_guard.h"
 #include "pg/kept_plans.h"
 #include "pg/model_cache.h"
+#include "pg/shared_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
 #include "pg/settings.h"
@@ -114,8 +115,7 @@ Ranked allocate_ranked(int capacity) {
 }
 
 // Copies core results into `out`, which holds at least results.size() rows.
-void copy_ranked(const core::FactorModel &m, const std::vector<core::Scored> &results,
-                 Ranked &out) {
+void copy_ranked(const core::ModelView &m, const std::vector<core::Scored> &results, Ranked &out) {
     out.count = static_cast<int>(results.size());
     for (int j = 0; j < out.count; ++j) {
         out.ids[j] = m.item_ids[results[j].index];
@@ -169,7 +169,7 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
         memcpy(seen.ids + seen.count, exclude, sizeof(int64) * n_exclude);
         seen.count += n_exclude;
     }
-    const core::FactorModel *model = cached_model(schema, record);
+    const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     call_cpp([&] {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
@@ -209,7 +209,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     ModelRecord record = find_model(schema, name);
-    const core::FactorModel *model = cached_model(schema, record);
+    const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     const bool implicit = strcmp(record.feedback, "implicit") == 0;
     for (int j = 0; implicit && ratings && j < n_ratings; ++j)
@@ -254,7 +254,7 @@ extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     ModelRecord record = find_model(schema, name);
-    const core::FactorModel *model = cached_model(schema, record);
+    const core::ModelView *model = &serving_model(schema, record);
     float prediction = 0.0f;
     call_cpp([&] { prediction = core::predict(*model, user, item); });
     SPI_finish();
@@ -271,7 +271,7 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
 
     SPI_connect();
     ModelRecord record = find_model(schema, name);
-    const core::FactorModel *model = cached_model(schema, record);
+    const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     call_cpp([&] {
         // An item the model does not know has no vector, hence no neighbours.
@@ -284,20 +284,39 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
 }
 
 // This backend's serving cache: one row per cached model.
+// This backend's private entries, then the server's shared ones of this
+// database (the column `shared`, from 1.7.0 on, tells them apart).
 extern "C" Datum cfrec_cache_stats(PG_FUNCTION_ARGS) {
     ResultSet rs = begin_result_set(fcinfo);
+    const bool with_shared_column = rs.desc->natts >= 7;
     const int capacity = cache_size();
     auto *entries =
         static_cast<CacheEntryInfo *>(palloc(sizeof(CacheEntryInfo) * Max(capacity, 1)));
     const int count = cache_entries(entries, capacity);
     for (int j = 0; j < count; ++j) {
-        Datum values[6] = {PointerGetDatum(cstring_to_text(entries[j].name)),
+        Datum values[7] = {PointerGetDatum(cstring_to_text(entries[j].name)),
                            Int64GetDatum(entries[j].version),
                            Int64GetDatum(entries[j].bytes),
                            Int64GetDatum(entries[j].hits),
                            TimestampTzGetDatum(entries[j].loaded_at),
-                           Int64GetDatum(entries[j].catch_ups)};
-        bool nulls[6] = {false, false, false, false, false, false};
+                           Int64GetDatum(entries[j].catch_ups),
+                           BoolGetDatum(false)};
+        bool nulls[7] = {false, false, false, false, false, false, false};
+        tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+    }
+    if (!with_shared_column) return (Datum)0;
+    constexpr int kMaxShared = 64;
+    auto *shared = static_cast<SharedEntryInfo *>(palloc(sizeof(SharedEntryInfo) * kMaxShared));
+    const int n_shared = shared_entries(shared, kMaxShared);
+    for (int j = 0; j < n_shared; ++j) {
+        Datum values[7] = {PointerGetDatum(cstring_to_text(shared[j].name)),
+                           Int64GetDatum(shared[j].version),
+                           Int64GetDatum(shared[j].bytes),
+                           Int64GetDatum(shared[j].hits),
+                           TimestampTzGetDatum(shared[j].loaded_at),
+                           Int64GetDatum(0),
+                           BoolGetDatum(true)};
+        bool nulls[7] = {false, false, false, false, false, false, false};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);
     }
     return (Datum)0;

@@ -394,11 +394,13 @@ LEFT JOIN LATERAL (SELECT count(*) AS failures FROM @extschema@.cfrec_training_l
 
 GRANT SELECT ON @extschema@.cfrec_model_status TO PUBLIC;
 
--- This backend's serving cache (bounded by cfrec.cache_size). catch_ups
--- counts how often an entry followed refreshes by reading only changed rows.
+-- The serving caches: this backend's own (bounded by cfrec.cache_size), and
+-- the server's shared one (cfrec.shared_cache_size), shared = true, its
+-- entries of this database. catch_ups counts how often a private entry
+-- followed refreshes by reading only changed rows.
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
 RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
-               catch_ups bigint)
+               catch_ups bigint, shared boolean)
 AS 'MODULE_PATHNAME', 'cfrec_cache_stats'
 LANGUAGE C VOLATILE;
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 scripts=(scripts/demo scripts/test scripts/install-deps scripts/build-install scripts/pg-private
          scripts/load-movielens scripts/check-schedule scripts/pg-chroot scripts/test-in-chroot
          scripts/package scripts/copy-tree scripts/app scripts/demo-pgdata .ci/run bench/quality bench/drift
-         bench/refresh-bench bench/train-bench bench/recommend-all-memory bench/app-load test/shell/*.sh
+         bench/refresh-bench bench/train-bench bench/recommend-all-memory bench/app-load bench/shared-cache test/shell/*.sh
          test/package/*.sh)
 for s in "${scripts[@]}"; do bash -n "$s"; done
 echo "bash -n: ${#scripts[@]} scripts parse"

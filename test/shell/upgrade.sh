@@ -48,6 +48,7 @@ for v in "${olds[@]}"; do
     # This session caches every model, the update runs in another session,
     # then this session serves again from its cache.
     cached=$(psql -qXAt -v ON_ERROR_STOP=0 -d "$db" 2>&1 <<SQL
+SET cfrec.shared_cache_size = 0;  -- the private cache across the update
 \o /dev/null
 \i test/upgrade/model_outputs.sql
 \o

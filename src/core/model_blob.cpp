@@ -1,0 +1,144 @@
+#include "core/model_blob.h"
+
+#include <cstring>
+
+namespace cfrec::core {
+
+namespace {
+
+constexpr uint64_t kMagic = 0x63667265632d6231ULL;  // "cfrec-b1"
+
+// Where each array starts, from the blob's first byte; 0: absent.
+struct Header {
+    uint64_t magic;
+    int32_t feedback;
+    int32_t factors;
+    double global_mean;
+    float rating_min, rating_max;
+    int64_t users, items;
+    uint64_t user_ids, user_bias, user_factors;
+    uint64_t item_ids, item_bias, item_factors, item_counts;
+    uint64_t half, half_norms, half_bias, gram;
+    int32_t half_items;
+    float half_max_norm;
+    uint64_t total;
+};
+
+// Lays the arrays out one after another, each on a 64-byte boundary.
+struct Layout {
+    Header h{};
+    uint64_t at = (sizeof(Header) + 63) / 64 * 64;
+    uint64_t place(uint64_t bytes) {
+        const uint64_t start = at;
+        at = (at + bytes + 63) / 64 * 64;
+        return start;
+    }
+};
+
+Layout layout(const BlobSource &s, const BlobExtras &e) {
+    Layout l;
+    Header &h = l.h;
+    h.magic = kMagic;
+    h.feedback = s.feedback == Feedback::Implicit ? 1 : 0;
+    h.factors = s.factors;
+    h.global_mean = s.global_mean;
+    h.rating_min = s.rating_min;
+    h.rating_max = s.rating_max;
+    h.users = s.users;
+    h.items = s.items;
+    const uint64_t f = static_cast<uint64_t>(s.factors);
+    h.user_ids = l.place(s.users * 8);
+    h.user_bias = l.place(s.users * 4);
+    h.user_factors = l.place(s.users * f * 4);
+    h.item_ids = l.place(s.items * 8);
+    h.item_bias = l.place(s.items * 4);
+    h.item_factors = l.place(s.items * f * 4);
+    h.item_counts = l.place(s.items * 4);
+    if (const HalfItemScorer *half = e.half()) {
+        h.half = l.place(half->half_count() * 2);
+        h.half_norms = l.place(half->padded_items() * 4);
+        h.half_bias = l.place(half->padded_items() * 4);
+        h.half_items = half->items();
+        h.half_max_norm = half->max_norm();
+    }
+    if (e.gram()) h.gram = l.place(f * f * 4);
+    h.total = l.at;
+    return l;
+}
+
+template <class T>
+const T *at(const void *blob, uint64_t offset) {
+    return reinterpret_cast<const T *>(static_cast<const char *>(blob) + offset);
+}
+
+}  // namespace
+
+BlobExtras::BlobExtras(const BlobSource &s, bool half_precision) {
+    const Eigen::Map<const FactorMatrix> items(s.item_factors, s.items, s.factors);
+    if (half_precision && HalfItemScorer::available()) {
+        auto half = std::make_unique<HalfItemScorer>(items, s.feedback == Feedback::Explicit
+                                                                ? Span<float>(s.item_bias, s.items)
+                                                                : Span<float>());
+        if (half->valid()) half_ = std::move(half);
+    }
+    if (s.feedback == Feedback::Implicit) {
+        gram_ = items.transpose() * items;
+        has_gram_ = true;
+    }
+}
+
+size_t blob_bytes(const BlobSource &source, const BlobExtras &extras) {
+    return layout(source, extras).h.total;
+}
+
+void write_blob(const BlobSource &s, const BlobExtras &e, void *out) {
+    const Layout l = layout(s, e);
+    const Header &h = l.h;
+    char *base = static_cast<char *>(out);
+    std::memset(base, 0, h.total);
+    std::memcpy(base, &h, sizeof h);
+    const uint64_t f = static_cast<uint64_t>(s.factors);
+    std::memcpy(base + h.user_ids, s.user_ids, s.users * 8);
+    std::memcpy(base + h.user_bias, s.user_bias, s.users * 4);
+    std::memcpy(base + h.user_factors, s.user_factors, s.users * f * 4);
+    std::memcpy(base + h.item_ids, s.item_ids, s.items * 8);
+    std::memcpy(base + h.item_bias, s.item_bias, s.items * 4);
+    std::memcpy(base + h.item_factors, s.item_factors, s.items * f * 4);
+    std::memcpy(base + h.item_counts, s.item_counts, s.items * 4);
+    if (const HalfItemScorer *half = e.half()) {
+        std::memcpy(base + h.half, half->half_data(), half->half_count() * 2);
+        std::memcpy(base + h.half_norms, half->norms_data(), half->padded_items() * 4);
+        std::memcpy(base + h.half_bias, half->bias_data(), half->padded_items() * 4);
+    }
+    if (const Eigen::MatrixXf *gram = e.gram()) std::memcpy(base + h.gram, gram->data(), f * f * 4);
+}
+
+ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_storage) {
+    const Header &h = *static_cast<const Header *>(blob);
+    ModelView v;
+    v.feedback = h.feedback == 1 ? Feedback::Implicit : Feedback::Explicit;
+    v.global_mean = h.global_mean;
+    v.rating_min = h.rating_min;
+    v.rating_max = h.rating_max;
+    const size_t users = static_cast<size_t>(h.users), items = static_cast<size_t>(h.items);
+    v.user_ids = Span<int64_t>(at<int64_t>(blob, h.user_ids), users);
+    v.user_bias = Span<float>(at<float>(blob, h.user_bias), users);
+    v.item_ids = Span<int64_t>(at<int64_t>(blob, h.item_ids), items);
+    v.item_bias = Span<float>(at<float>(blob, h.item_bias), items);
+    v.item_counts = Span<int32_t>(at<int32_t>(blob, h.item_counts), items);
+    new (&v.user_factors)
+        Eigen::Map<const FactorMatrix>(at<float>(blob, h.user_factors), h.users, h.factors);
+    new (&v.item_factors)
+        Eigen::Map<const FactorMatrix>(at<float>(blob, h.item_factors), h.items, h.factors);
+    half_storage.reset();
+    if (h.half != 0) {
+        half_storage = std::make_unique<HalfItemScorer>(
+            h.half_items, h.factors, at<uint16_t>(blob, h.half), at<float>(blob, h.half_norms),
+            at<float>(blob, h.half_bias), h.half_max_norm);
+        v.half_items = half_storage.get();
+    }
+    v.item_gram = h.gram != 0 ? at<float>(blob, h.gram) : nullptr;
+    return v;
+}
+
+}  // namespace cfrec::core

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The server-wide shared model cache (issue 14), in a cluster of its own:
+# with shared_preload_libraries = 'cfrec' on PostgreSQL 15 and 16, which need
+# it, and without on 17 and later, which find the registry without it:
+#   - a second session serves from the entry the first one loaded, with the
+#     answers of a session that uses only its private cache;
+#   - a retrain committed elsewhere is served next; one rolled back never is;
+#   - sessions asking at once for a model not yet loaded load it once;
+#   - a session waiting for another's load can be cancelled;
+#   - a load cancelled, terminated or killed (kill -9) halfway leaves nothing
+#     behind, and the model loads whole afterwards; no backend crashes.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+work=$(mktemp -d /tmp/cfrec-shared.XXXXXX)
+chmod 755 "$work"
+port=54391
+cleanup() {
+    "$root/scripts/pg-private" stop "$work/data" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+major=$(pg_config --version | grep -oP '[0-9]+' | head -1)
+preload=""
+[ "$major" -lt 17 ] && preload="-c shared_preload_libraries=cfrec"
+echo "PostgreSQL $major, ${preload:-no preload}"
+PG_PRIVATE_OPTS="$preload" scripts/pg-private start "$work/data" $port
+eval "$(scripts/pg-private env "$work/data" $port)"
+export PGDATABASE=cfrec_shared
+psql -qX -d postgres -c "CREATE DATABASE cfrec_shared"
+q() { psql -qXAt -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" "$@"; }
+q -c "CREATE EXTENSION cfrec" \
+  -c "CREATE TABLE r AS SELECT u AS user_id, (u * 7 + j * 13) % 800 AS item_id, 1 + (u + j) % 5 AS rating
+      FROM generate_series(1, 3000) u, generate_series(1, 30) j" \
+  -c "CREATE INDEX ON r (user_id)" \
+  -c "SELECT users FROM cfrec_train('r', model => 'm', feedback => 'implicit', rating_column => NULL, iterations => 3)" \
+  >/dev/null
+fail() { echo "FAIL: $*"; exit 1; }
+shared_entries() { q -c "SELECT count(*) FROM cfrec_cache WHERE shared AND model = '$1'"; }
+
+answers="SELECT item_id, score FROM cfrec_recommend(7, 10, 'm');
+SELECT item_id, score FROM cfrec_recommend(8, 10, 'm', exclude_seen => false);
+SELECT cfrec_predict(9, 5, 'm');
+SELECT item_id, similarity FROM cfrec_similar_items(3, 5, 'm');
+SELECT item_id, score FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'm');
+SELECT user_id, item_id FROM cfrec_recommend_all('m', 3, users => ARRAY[1, 2, 3]::bigint[]) ORDER BY 1, 2;"
+
+echo "== one copy, the same answers"
+q -c "$answers" >"$work/first.out"
+[ "$(shared_entries m)" = 1 ] || fail "the first session left no shared entry"
+out=$(q -c "$answers" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared")
+[ "$(tail -1 <<<"$out")" = 0 ] || fail "a second session loaded a private copy"
+diff "$work/first.out" <(head -n -1 <<<"$out") || fail "the second session answers otherwise"
+q -c "SET cfrec.shared_cache_size = 0" -c "$answers" >"$work/private.out"
+diff "$work/first.out" "$work/private.out" || fail "the shared copy answers otherwise than a private one"
+hits=$(q -c "SELECT hits FROM cfrec_cache WHERE shared AND model = 'm'")
+echo "a second session served from the first one's entry ($hits hits), answers equal to a private copy"
+
+echo "== versions: a retrain committed elsewhere is served; one rolled back is not"
+q -c "SELECT users FROM cfrec_train('r', model => 'm', feedback => 'implicit', rating_column => NULL,
+                                     iterations => 3, seed => 9)" >/dev/null
+q -c "$answers" >"$work/retrained.out"
+q -c "SET cfrec.shared_cache_size = 0" -c "$answers" >"$work/retrained-private.out"
+diff "$work/retrained.out" "$work/retrained-private.out" || fail "the retrain is served otherwise than privately"
+cmp -s "$work/first.out" "$work/retrained.out" && fail "the retrain changed nothing: versions cannot be told apart"
+[ "$(shared_entries m)" = 1 ] || fail "the old version was kept beside the new one"
+q -c "BEGIN" -c "SELECT users FROM cfrec_train('r', model => 'm', feedback => 'implicit', rating_column => NULL,
+                                                iterations => 3, seed => 11)" \
+  -c "SELECT item_id FROM cfrec_recommend(7, 10, 'm')" -c "ROLLBACK" >/dev/null
+q -c "$answers" >"$work/after-rollback.out"
+diff "$work/retrained.out" "$work/after-rollback.out" || fail "a rolled-back retrain is served"
+echo "a committed retrain is served at once, a rolled-back one never"
+
+echo "== sessions asking at once load once"
+q -c "SELECT users FROM cfrec_train('r', model => 'c', feedback => 'implicit', rating_column => NULL, iterations => 2)" >/dev/null
+for j in $(seq 1 8); do q -c "SELECT count(*) FROM cfrec_recommend($j, 5, 'c')" >"$work/c$j.out" & done
+wait
+read -r entries hits <<<"$(q -F ' ' -c "SELECT count(*), sum(hits) FROM cfrec_cache WHERE shared AND model = 'c'")"
+[ "$entries" = 1 ] && [ "$hits" = 8 ] || fail "8 sessions made $entries entries with $hits hits"
+echo "8 sessions at once: 1 entry, 8 hits"
+
+# A load held up halfway: another session locks the item factors, so the
+# loader stops after reading the users, with its entry still loading.
+hold_load() {  # hold_load MODEL: starts a loader that blocks; prints its pid
+    q -c "SELECT users FROM cfrec_train('r', model => '$1', feedback => 'implicit', rating_column => NULL,
+                                         iterations => 2)" >/dev/null
+    psql -qXAt -c "BEGIN" -c "LOCK TABLE cfrec_item_factors IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(30)" \
+        >/dev/null 2>&1 &
+    locker=$!
+    sleep 0.5
+    psql -qXAt -c "SELECT count(*) FROM cfrec_recommend(1, 5, '$1')" >"$work/loader.out" 2>&1 &
+    loader=$!
+    for _ in $(seq 1 100); do
+        pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE query LIKE '%cfrec_recommend(1, 5, ''$1'')%'
+                    AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        [ -n "$pid" ] && break
+        sleep 0.1
+    done
+    [ -n "$pid" ] || fail "the loader of $1 did not block"
+}
+release_lock() {
+    q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+    wait "$locker" 2>/dev/null || true
+}
+
+echo "== a session waiting for another's load can be cancelled"
+hold_load w
+start=$(date +%s%N)
+out=$(q -c "SET statement_timeout = '300ms'" -c "SELECT count(*) FROM cfrec_recommend(2, 5, 'w')" 2>&1) &&
+    fail "the waiter was not cancelled"
+elapsed=$((($(date +%s%N) - start) / 1000000))  # ms
+grep -q "canceling statement due to statement timeout" <<<"$out" || fail "$out"
+[ "$elapsed" -lt 1500 ] || fail "the waiter took $elapsed ms to stop"
+release_lock
+wait "$loader" || fail "the loader failed: $(cat "$work/loader.out")"
+[ "$(shared_entries w)" = 1 ] || fail "the held-up load did not finish"
+echo "the waiter stopped after $elapsed ms; the load then finished"
+
+echo "== a load cancelled, terminated or killed halfway leaves nothing behind"
+for how in cancel terminate kill; do
+    hold_load "h_$how"
+    case $how in
+    cancel) q -c "SELECT pg_cancel_backend($pid)" >/dev/null ;;
+    terminate) q -c "SELECT pg_terminate_backend($pid)" >/dev/null ;;
+    kill) kill -9 "$pid" ;;
+    esac
+    wait "$loader" 2>/dev/null && fail "the $how of the loader did not stop it"
+    if [ "$how" = kill ]; then  # the postmaster restarts every backend, the locker's too
+        sleep 1
+        for _ in $(seq 1 100); do psql -qXAt -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.2; done
+        wait "$locker" 2>/dev/null || true
+    else
+        release_lock
+    fi
+    [ "$(shared_entries "h_$how")" = 0 ] || fail "a half-built entry of h_$how is visible after the $how"
+    q -c "SELECT count(*) FROM cfrec_recommend(1, 5, 'h_$how')" >/dev/null
+    [ "$(shared_entries "h_$how")" = 1 ] || fail "h_$how did not load after the $how"
+    echo "after the loader's $how: no entry left, and the next call loaded it whole"
+done
+grep -q "terminated by signal 9" "$work/data/server.log" || fail "the kill did not happen"
+if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
+q -c "$answers" >"$work/end.out"
+diff "$work/retrained.out" "$work/end.out" || fail "after the restart the answers changed"
+echo "shared cache: all checks passed"
