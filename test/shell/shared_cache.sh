@@ -36,7 +36,10 @@ q -c "CREATE EXTENSION cfrec" \
   -c "SELECT users FROM cfrec_train('r', model => 'm', feedback => 'implicit', rating_column => NULL, iterations => 3)" \
   >/dev/null
 fail() { echo "FAIL: $*"; exit 1; }
-shared_entries() { q -c "SELECT count(*) FROM cfrec_cache WHERE shared AND model = '$1'"; }
+shared_entries() {  # entries of the model's current version
+    q -c "SELECT count(*) FROM cfrec_cache c JOIN cfrec_models m USING (model, version)
+          WHERE c.shared AND c.model = '$1'"
+}
 
 answers="SELECT item_id, score FROM cfrec_recommend(7, 10, 'm');
 SELECT item_id, score FROM cfrec_recommend(8, 10, 'm', exclude_seen => false);
@@ -63,13 +66,30 @@ q -c "$answers" >"$work/retrained.out"
 q -c "SET cfrec.shared_cache_size = 0" -c "$answers" >"$work/retrained-private.out"
 diff "$work/retrained.out" "$work/retrained-private.out" || fail "the retrain is served otherwise than privately"
 cmp -s "$work/first.out" "$work/retrained.out" && fail "the retrain changed nothing: versions cannot be told apart"
-[ "$(shared_entries m)" = 1 ] || fail "the old version was kept beside the new one"
+[ "$(q -c "SELECT count(*) FROM cfrec_cache WHERE shared AND model = 'm'")" = 1 ] ||
+    fail "the old version was kept beside the new one"
 q -c "BEGIN" -c "SELECT users FROM cfrec_train('r', model => 'm', feedback => 'implicit', rating_column => NULL,
                                                 iterations => 3, seed => 11)" \
   -c "SELECT item_id FROM cfrec_recommend(7, 10, 'm')" -c "ROLLBACK" >/dev/null
 q -c "$answers" >"$work/after-rollback.out"
 diff "$work/retrained.out" "$work/after-rollback.out" || fail "a rolled-back retrain is served"
 echo "a committed retrain is served at once, a rolled-back one never"
+
+echo "== bounded: least recently used models are evicted, a model too large is served privately"
+q -c "SELECT users FROM cfrec_train('r', model => 'm2', feedback => 'implicit', rating_column => NULL, iterations => 2)" >/dev/null
+bytes=$(q -c "SELECT max(bytes) FROM cfrec_cache WHERE shared AND model = 'm'")
+limit_kb=$(((bytes * 3 / 2) / 1024))  # room for one model, not two
+small="SET cfrec.shared_cache_size = '${limit_kb}kB'"
+q -c "$small" -c "SELECT count(*) FROM cfrec_recommend(1, 5, 'm2')" >/dev/null
+[ "$(shared_entries m)" = 0 ] && [ "$(shared_entries m2)" = 1 ] || fail "m was not evicted for m2"
+q -c "$small" -c "$answers" >"$work/evicted.out"
+diff "$work/retrained.out" "$work/evicted.out" || fail "m answers otherwise after its eviction"
+[ "$(shared_entries m)" = 1 ] && [ "$(shared_entries m2)" = 0 ] || fail "m2 was not evicted for m"
+tiny="SET cfrec.shared_cache_size = '64kB'"
+out=$(q -c "$tiny" -c "SELECT count(*) FROM cfrec_recommend(1, 5, 'm2')" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared AND model = 'm2'")
+[ "$(tail -1 <<<"$out")" = 1 ] || fail "a model larger than the cache was not served privately"
+[ "$(shared_entries m2)" = 0 ] || fail "a model larger than the cache entered it"
+echo "one model's room: the other is evicted and reloads with the same answers; a larger one is served privately"
 
 echo "== sessions asking at once load once"
 q -c "SELECT users FROM cfrec_train('r', model => 'c', feedback => 'implicit', rating_column => NULL, iterations => 2)" >/dev/null
