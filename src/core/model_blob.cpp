@@ -113,6 +113,41 @@ void write_blob(const BlobSource &s, const BlobExtras &e, void *out) {
     if (const Eigen::MatrixXf *gram = e.gram()) std::memcpy(base + h.gram, gram->data(), f * f * 4);
 }
 
+BlobSource source_of(const FactorModel &m) {
+    BlobSource s;
+    s.feedback = m.feedback;
+    s.global_mean = m.global_mean;
+    s.rating_min = m.rating_min;
+    s.rating_max = m.rating_max;
+    s.factors = m.factors();
+    s.users = static_cast<int64_t>(m.user_ids.size());
+    s.user_ids = m.user_ids.data();
+    s.user_bias = m.user_bias.data();
+    s.user_factors = m.user_factors.data();  // spare rows, if any, come after these
+    s.items = static_cast<int64_t>(m.item_ids.size());
+    s.item_ids = m.item_ids.data();
+    s.item_bias = m.item_bias.data();
+    s.item_factors = m.item_factors.data();
+    s.item_counts = m.item_counts.data();
+    return s;
+}
+
+FactorModel owned_copy(const ModelView &v) {
+    FactorModel m;
+    m.feedback = v.feedback;
+    m.global_mean = v.global_mean;
+    m.rating_min = v.rating_min;
+    m.rating_max = v.rating_max;
+    m.user_ids.assign(v.user_ids.begin(), v.user_ids.end());
+    m.item_ids.assign(v.item_ids.begin(), v.item_ids.end());
+    m.user_bias.assign(v.user_bias.begin(), v.user_bias.end());
+    m.item_bias.assign(v.item_bias.begin(), v.item_bias.end());
+    m.item_counts.assign(v.item_counts.begin(), v.item_counts.end());
+    m.user_factors = v.user_factors;
+    m.item_factors = v.item_factors;
+    return m;
+}
+
 ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_storage) {
     const Header &h = *static_cast<const Header *>(blob);
     ModelView v;

@@ -49,6 +49,13 @@ class BlobExtras {
 size_t blob_bytes(const BlobSource &source, const BlobExtras &extras);
 void write_blob(const BlobSource &source, const BlobExtras &extras, void *out);
 
+// The arrays of a model of this process, as a blob's source (valid while it lives).
+BlobSource source_of(const FactorModel &model);
+
+// A model of this process holding a copy of what `view` reads (no
+// half-precision copy or Gram matrix): for patching with apply_changes.
+FactorModel owned_copy(const ModelView &view);
+
 // Reading a blob back. `half_storage` receives the half-precision scorer
 // the view points at (it must outlive the view); it stays empty without one.
 ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_storage);

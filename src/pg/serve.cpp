@@ -314,7 +314,7 @@ extern "C" Datum cfrec_cache_stats(PG_FUNCTION_ARGS) {
                            Int64GetDatum(shared[j].bytes),
                            Int64GetDatum(shared[j].hits),
                            TimestampTzGetDatum(shared[j].loaded_at),
-                           Int64GetDatum(0),
+                           Int64GetDatum(shared[j].catch_ups),
                            BoolGetDatum(true)};
         bool nulls[7] = {false, false, false, false, false, false, false};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);

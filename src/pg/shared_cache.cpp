@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/model_blob.h"
+#include "core/model_patch.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/settings.h"
@@ -34,12 +35,14 @@ struct Slot {
     Oid database;
     Oid catalog;  // the cfrec_model table: new when the extension is recreated
     int64 version;
+    int64 base_version;  // the catalog's base_version: refreshes since add rows only
     char name[kNameBytes];
     dsa_pointer blob;
     int64 bytes;
     pg_atomic_uint32 pins;  // calls reading it now; never freed while above 0
     uint64 last_used;
     int64 hits;
+    int64 catch_ups;  // versions in a row built from an older one and the changed rows
     TimestampTz loaded_at;
 };
 
@@ -215,7 +218,9 @@ struct SharedView {
     explicit SharedView(const void *blob) : view(core::read_blob(blob, half)) {}
 };
 
-const core::ModelView *view_of(Registry *reg, Slot *s) {
+// Keeps the pin just taken on `s` (its count raised) until the current
+// memory context is reset.
+void pin_for_call(Registry *reg, Slot *s) {
     hold_pin(reg, s);
     auto *unpin_later = static_cast<Unpin *>(palloc(sizeof(Unpin)));
     unpin_later->reg = reg;
@@ -223,6 +228,10 @@ const core::ModelView *view_of(Registry *reg, Slot *s) {
     unpin_later->callback.func = unpin;
     unpin_later->callback.arg = unpin_later;
     MemoryContextRegisterResetCallback(CurrentMemoryContext, &unpin_later->callback);
+}
+
+const core::ModelView *view_of(Registry *reg, Slot *s) {
+    pin_for_call(reg, s);
     const void *blob = dsa_get_address(area(reg), s->blob);
     auto *holder = ContextOwned<SharedView>::create(CurrentMemoryContext);
     call_cpp([&] { holder->object = new SharedView(blob); });
@@ -269,8 +278,55 @@ struct TooBig {
     char name[kNameBytes] = "";
 } too_big;
 
-// Reads the model's rows and lays them out in a new blob for `slot` (claimed,
-// loading). Returns the pinned view, or NULL (slot freed) when it does not fit.
+// Lays `source` out in a new blob for `slot` (claimed, loading) and makes it
+// ready. Returns the pinned view, or NULL (slot freed) when it does not fit.
+// Under the caller's PG_ENSURE_ERROR_CLEANUP(abandon).
+const core::ModelView *publish(Registry *reg, Slot *slot, const core::BlobSource &source,
+                               const ModelRecord &r, int64 limit, int64 catch_ups = 0) {
+    auto *extras = ContextOwned<core::BlobExtras>::create(CurrentMemoryContext);
+    size_t bytes = 0;
+    call_cpp([&] {
+        extras->object = new core::BlobExtras(source, true);
+        bytes = core::blob_bytes(source, **extras);
+    });
+    LWLockAcquire(&reg->lock, LW_EXCLUSIVE);
+    if (static_cast<int64>(bytes) > limit) {
+        too_big.catalog = r.catalog;
+        too_big.version = r.version;
+        strlcpy(too_big.name, r.name, kNameBytes);
+    }
+    const bool fits = static_cast<int64>(bytes) <= limit &&
+                      make_room(reg, static_cast<int64>(bytes), limit, slot);
+    if (fits) {
+        reg->bytes += static_cast<int64>(bytes);  // reserved while it is written
+        slot->bytes = static_cast<int64>(bytes);
+    }
+    LWLockRelease(&reg->lock);
+    dsa_pointer blob = InvalidDsaPointer;
+    if (fits) blob = dsa_allocate_extended(area(reg), bytes, DSA_ALLOC_HUGE | DSA_ALLOC_NO_OOM);
+    slot->blob = blob;  // from here an abandoned load frees it too
+    if (DsaPointerIsValid(blob)) {
+        void *address = dsa_get_address(area(reg), blob);
+        call_cpp([&] { core::write_blob(source, **extras, address); });
+    }
+    extras->reset();
+    LWLockAcquire(&reg->lock, LW_EXCLUSIVE);
+    if (DsaPointerIsValid(blob)) {
+        slot->state = kReady;
+        pg_atomic_write_u32(&slot->pins, 1);
+        slot->last_used = ++reg->tick;
+        slot->hits = 1;
+        slot->catch_ups = catch_ups;
+        slot->loaded_at = GetCurrentTimestamp();
+    } else {
+        free_slot(reg, slot);
+    }
+    LWLockRelease(&reg->lock);
+    ConditionVariableBroadcast(&reg->changed);
+    return DsaPointerIsValid(blob) ? view_of(reg, slot) : nullptr;
+}
+
+// Reads the model's rows into a new blob for `slot`.
 const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const ModelRecord &r,
                             int64 limit) {
     const core::ModelView *volatile view = nullptr;
@@ -278,49 +334,56 @@ const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const
     {
         StoredSide users = read_side(schema, r, false);
         StoredSide items = read_side(schema, r, true);
-        const core::BlobSource source = source_of(r, users, items);
-        auto *extras = ContextOwned<core::BlobExtras>::create(CurrentMemoryContext);
-        size_t bytes = 0;
-        call_cpp([&] {
-            extras->object = new core::BlobExtras(source, true);
-            bytes = core::blob_bytes(source, **extras);
-        });
-        LWLockAcquire(&reg->lock, LW_EXCLUSIVE);
-        if (static_cast<int64>(bytes) > limit) {
-            too_big.catalog = r.catalog;
-            too_big.version = r.version;
-            strlcpy(too_big.name, r.name, kNameBytes);
-        }
-        const bool fits = static_cast<int64>(bytes) <= limit &&
-                          make_room(reg, static_cast<int64>(bytes), limit, slot);
-        if (fits) {
-            reg->bytes += static_cast<int64>(bytes);  // reserved while it is written
-            slot->bytes = static_cast<int64>(bytes);
-        }
-        LWLockRelease(&reg->lock);
-        dsa_pointer blob = InvalidDsaPointer;
-        if (fits) blob = dsa_allocate_extended(area(reg), bytes, DSA_ALLOC_HUGE | DSA_ALLOC_NO_OOM);
-        slot->blob = blob;  // from here an abandoned load frees it too
-        if (DsaPointerIsValid(blob)) {
-            void *address = dsa_get_address(area(reg), blob);
-            call_cpp([&] { core::write_blob(source, **extras, address); });
-        }
-        extras->reset();
+        view = publish(reg, slot, source_of(r, users, items), r, limit);
         free_side(users);
         free_side(items);
-        LWLockAcquire(&reg->lock, LW_EXCLUSIVE);
-        if (DsaPointerIsValid(blob)) {
-            slot->state = kReady;
-            pg_atomic_write_u32(&slot->pins, 1);
-            slot->last_used = ++reg->tick;
-            slot->hits = 1;
-            slot->loaded_at = GetCurrentTimestamp();
+    }
+    PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
+    return view;
+}
+
+core::ChangedRows changed_rows(const StoredSide &side) {
+    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count)};
+}
+
+// Builds the version `r` describes for `slot` from an older shared version
+// `base` (pinned for this call) and the rows refreshes wrote since: one
+// backend reads those few rows and lays the result out once, instead of
+// every backend loading or patching a copy of its own. Falls back to
+// reading the whole model when the result disagrees with the catalog.
+const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const char *schema,
+                                const ModelRecord &r, int64 limit) {
+    const core::ModelView *volatile view = nullptr;
+    PG_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
+    {
+        StoredSide users = read_side(schema, r, false, base->version);
+        StoredSide items = read_side(schema, r, true, base->version);
+        const void *old_blob = dsa_get_address(area(reg), base->blob);
+        auto *model = ContextOwned<core::FactorModel>::create(CurrentMemoryContext);
+        bool agrees = false;
+        call_cpp([&] {
+            std::unique_ptr<core::HalfItemScorer> unused;
+            model->object =
+                new core::FactorModel(core::owned_copy(core::read_blob(old_blob, unused)));
+            core::apply_changes(**model, core::Side::Users, changed_rows(users));
+            core::apply_changes(**model, core::Side::Items, changed_rows(items));
+            agrees = static_cast<int64>((*model)->user_ids.size()) == r.users &&
+                     static_cast<int64>((*model)->item_ids.size()) == r.items;
+        });
+        free_side(users);
+        free_side(items);
+        if (agrees) {
+            core::BlobSource source;
+            call_cpp([&] { source = core::source_of(**model); });
+            view = publish(reg, slot, source, r, limit, base->catch_ups + 1);
         } else {
-            free_slot(reg, slot);
+            model->reset();
+            StoredSide all_users = read_side(schema, r, false);
+            StoredSide all_items = read_side(schema, r, true);
+            view = publish(reg, slot, source_of(r, all_users, all_items), r, limit);
+            free_side(all_users);
+            free_side(all_items);
         }
-        LWLockRelease(&reg->lock);
-        ConditionVariableBroadcast(&reg->changed);
-        if (DsaPointerIsValid(blob)) view = view_of(reg, slot);
     }
     PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
     return view;
@@ -340,9 +403,7 @@ void shared_cache_init() {
 
 const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
     const int64 limit = static_cast<int64>(cfrec_shared_cache_size_mb) * 1024 * 1024;
-    // Refreshed incrementally since its last training: each backend's private
-    // cache follows such a model row by row (model_cache.h).
-    if (limit == 0 || r.version != r.base_version || strlen(r.name) >= kNameBytes) return nullptr;
+    if (limit == 0 || strlen(r.name) >= kNameBytes) return nullptr;
     // A model that cannot fit is not read from its tables only to find out.
     const int64 f = r.factors;
     const int64 estimate = r.users * (12 + 4 * f) + r.items * (24 + 6 * f) + 4 * f * f;
@@ -369,11 +430,22 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
             ConditionVariableCancelSleep();
             continue;
         }
-        // Older versions of this model are only wanted by older snapshots:
-        // free them now, unless a call is reading one.
+        // The newest older version that refreshes since only added to, to
+        // catch up from; pinned for this call. Other older versions are only
+        // wanted by older snapshots: freed now, unless a call reads one.
+        Slot *base = nullptr;
         for (Slot &old : reg->slots)
             if (old.state == kReady && old.version < r.version && same_model(old, r) &&
-                pg_atomic_read_u32(&old.pins) == 0)
+                old.base_version == r.base_version &&
+                (base == nullptr || old.version > base->version))
+                base = &old;
+        if (base != nullptr) {
+            pg_atomic_fetch_add_u32(&base->pins, 1);
+            pin_for_call(reg, base);
+        }
+        for (Slot &old : reg->slots)
+            if (&old != base && old.state == kReady && old.version < r.version &&
+                same_model(old, r) && pg_atomic_read_u32(&old.pins) == 0)
                 free_slot(reg, &old);
         s = claim_slot(reg);
         if (s == nullptr) {  // every slot in use by a call: serve privately
@@ -384,13 +456,15 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
         s->database = MyDatabaseId;
         s->catalog = r.catalog;
         s->version = r.version;
+        s->base_version = r.base_version;
         strlcpy(s->name, r.name, kNameBytes);
         s->blob = InvalidDsaPointer;
         s->bytes = 0;
         pg_atomic_write_u32(&s->pins, 0);
         area(reg);  // created or attached before the lock is let go
         LWLockRelease(&reg->lock);
-        return load(reg, s, schema, r, limit);
+        return base != nullptr ? catch_up(reg, s, base, schema, r, limit)
+                               : load(reg, s, schema, r, limit);
     }
 }
 
@@ -407,6 +481,7 @@ int shared_entries(SharedEntryInfo *out, int capacity) {
         e.version = s.version;
         e.bytes = s.bytes;
         e.hits = s.hits;
+        e.catch_ups = s.catch_ups;
         e.loaded_at = s.loaded_at;
     }
     LWLockRelease(&reg->lock);

@@ -15,9 +15,10 @@
 //
 // Where it exists: PostgreSQL 17 and later (a named DSM segment holds its
 // registry), and 15 and 16 with shared_preload_libraries = 'cfrec'.
-// Elsewhere, or for a model refreshed incrementally since its last training
-// (each backend follows refreshes by reading only the changed rows), or one
-// larger than the cache, serving uses the per-backend cache as before.
+// After refreshes, the first backend to ask for the new version builds it
+// from the shared older one and the rows the refreshes wrote (as the
+// per-backend cache catches up), once for the whole server. Elsewhere, or
+// for a model larger than the cache, serving uses the per-backend cache.
 #pragma once
 
 #include "core/factor_model.h"
@@ -42,6 +43,7 @@ struct SharedEntryInfo {
     int64 version;
     int64 bytes;
     int64 hits;
+    int64 catch_ups;
     TimestampTz loaded_at;
 };
 

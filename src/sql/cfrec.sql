@@ -396,8 +396,8 @@ GRANT SELECT ON @extschema@.cfrec_model_status TO PUBLIC;
 
 -- The serving caches: this backend's own (bounded by cfrec.cache_size), and
 -- the server's shared one (cfrec.shared_cache_size), shared = true, its
--- entries of this database. catch_ups counts how often a private entry
--- followed refreshes by reading only changed rows.
+-- entries of this database. catch_ups counts how often an entry followed
+-- refreshes by reading only changed rows.
 CREATE FUNCTION @extschema@.cfrec_cache_stats()
 RETURNS TABLE (model text, version bigint, bytes bigint, hits bigint, loaded_at timestamptz,
                catch_ups bigint, shared boolean)

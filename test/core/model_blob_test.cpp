@@ -1,6 +1,7 @@
 // A model laid out as a blob (the server-wide cache's form) serves exactly
 // what the model itself serves.
 #include "core/model_blob.h"
+#include "core/model_patch.h"
 
 #include <gtest/gtest.h>
 
@@ -10,25 +11,6 @@
 
 namespace cfrec::core {
 namespace {
-
-BlobSource source_of(const FactorModel &m) {
-    BlobSource s;
-    s.feedback = m.feedback;
-    s.global_mean = m.global_mean;
-    s.rating_min = m.rating_min;
-    s.rating_max = m.rating_max;
-    s.factors = m.factors();
-    s.users = static_cast<int64_t>(m.user_ids.size());
-    s.user_ids = m.user_ids.data();
-    s.user_bias = m.user_bias.data();
-    s.user_factors = m.user_factors.data();
-    s.items = static_cast<int64_t>(m.item_ids.size());
-    s.item_ids = m.item_ids.data();
-    s.item_bias = m.item_bias.data();
-    s.item_factors = m.item_factors.data();
-    s.item_counts = m.item_counts.data();
-    return s;
-}
 
 void expect_same_answers(Feedback feedback) {
     const FactorModel m = test::train_small(test::communities(), feedback, 5);
@@ -66,6 +48,29 @@ TEST(ModelBlob, ExplicitModelServesTheSame) {
 }
 TEST(ModelBlob, ImplicitModelServesTheSame) {
     expect_same_answers(Feedback::Implicit);
+}
+
+// A copy read back from a blob, patched, serves what the patched original does.
+TEST(ModelBlob, OwnedCopyPatchesLikeTheOriginal) {
+    FactorModel m = test::train_small(test::communities(), Feedback::Implicit, 5);
+    const BlobSource s = source_of(m);
+    const BlobExtras extras(s, true);
+    std::vector<char> blob(blob_bytes(s, extras));
+    write_blob(s, extras, blob.data());
+    std::unique_ptr<HalfItemScorer> half;
+    FactorModel copy = owned_copy(read_blob(blob.data(), half));
+    const int64_t ids[] = {7, 1000};  // one known user, one new
+    const float bias[] = {0, 0};
+    std::vector<float> factors(2 * m.factors(), 0.25f);
+    const ChangedRows rows{ids, bias, factors.data(), nullptr, 2};
+    apply_changes(m, Side::Users, rows);
+    apply_changes(copy, Side::Users, rows);
+    ASSERT_EQ(m.user_ids, copy.user_ids);
+    for (int32_t u = 0; u < static_cast<int32_t>(m.user_ids.size()); u += 9) {
+        const auto a = recommend(m, u, 5, {}), b = recommend(copy, u, 5, {});
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t j = 0; j < a.size(); ++j) EXPECT_EQ(a[j].index, b[j].index);
+    }
 }
 
 }  // namespace

@@ -5,6 +5,10 @@
 #   - a second session serves from the entry the first one loaded, with the
 #     answers of a session that uses only its private cache;
 #   - a retrain committed elsewhere is served next; one rolled back never is;
+#   - after refreshes one backend catches the shared copy up from the rows
+#     they wrote, with the answers of a fresh load;
+#   - beyond cfrec.shared_cache_size the least recently used model is
+#     evicted, and a model too large for it is served privately;
 #   - sessions asking at once for a model not yet loaded load it once;
 #   - a session waiting for another's load can be cancelled;
 #   - a load cancelled, terminated or killed (kill -9) halfway leaves nothing
@@ -75,6 +79,24 @@ q -c "$answers" >"$work/after-rollback.out"
 diff "$work/retrained.out" "$work/after-rollback.out" || fail "a rolled-back retrain is served"
 echo "a committed retrain is served at once, a rolled-back one never"
 
+echo "== refreshes: the shared copy catches up from the rows they wrote"
+q -c "INSERT INTO r SELECT 5000, j, 5 FROM generate_series(1, 40) j" \
+  -c "SELECT cfrec_refresh_users('m', ARRAY[5000, 7]::bigint[])" -c "SELECT cfrec_refresh_items('m', ARRAY[1, 2]::bigint[])" >/dev/null
+answers_new="$answers
+SELECT item_id, score FROM cfrec_recommend(5000, 10, 'm');"
+out=$(q -c "$answers_new" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared")
+[ "$(tail -1 <<<"$out")" = 0 ] || fail "a refreshed model was loaded privately"
+[ "$(shared_entries m)" = 1 ] || fail "no shared entry of the refreshed version"
+[ "$(q -c "SELECT catch_ups FROM cfrec_cache c JOIN cfrec_models m USING (model, version)
+             WHERE c.shared AND c.model = 'm'")" -ge 1 ] || fail "the refreshed version was loaded whole"
+head -n -1 <<<"$out" >"$work/refreshed.out"
+q -c "SET cfrec.shared_cache_size = 0" -c "$answers_new" >"$work/refreshed-private.out"
+diff "$work/refreshed.out" "$work/refreshed-private.out" || fail "the caught-up copy answers otherwise"
+cmp -s <(head -n "$(wc -l <"$work/retrained.out")" "$work/refreshed.out") "$work/retrained.out" &&
+    fail "the refresh changed nothing"
+cp "$work/refreshed.out" "$work/current.out"
+echo "after refreshes of users and items: one shared copy of the new version, caught up, with the answers of a fresh load"
+
 echo "== bounded: least recently used models are evicted, a model too large is served privately"
 q -c "SELECT users FROM cfrec_train('r', model => 'm2', feedback => 'implicit', rating_column => NULL, iterations => 2)" >/dev/null
 bytes=$(q -c "SELECT max(bytes) FROM cfrec_cache WHERE shared AND model = 'm'")
@@ -82,8 +104,8 @@ limit_kb=$(((bytes * 3 / 2) / 1024))  # room for one model, not two
 small="SET cfrec.shared_cache_size = '${limit_kb}kB'"
 q -c "$small" -c "SELECT count(*) FROM cfrec_recommend(1, 5, 'm2')" >/dev/null
 [ "$(shared_entries m)" = 0 ] && [ "$(shared_entries m2)" = 1 ] || fail "m was not evicted for m2"
-q -c "$small" -c "$answers" >"$work/evicted.out"
-diff "$work/retrained.out" "$work/evicted.out" || fail "m answers otherwise after its eviction"
+q -c "$small" -c "$answers_new" >"$work/evicted.out"
+diff "$work/current.out" "$work/evicted.out" || fail "m answers otherwise after its eviction"
 [ "$(shared_entries m)" = 1 ] && [ "$(shared_entries m2)" = 0 ] || fail "m2 was not evicted for m"
 tiny="SET cfrec.shared_cache_size = '64kB'"
 out=$(q -c "$tiny" -c "SELECT count(*) FROM cfrec_recommend(1, 5, 'm2')" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared AND model = 'm2'")
@@ -160,6 +182,6 @@ for how in cancel terminate kill; do
 done
 grep -q "terminated by signal 9" "$work/data/server.log" || fail "the kill did not happen"
 if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
-q -c "$answers" >"$work/end.out"
-diff "$work/retrained.out" "$work/end.out" || fail "after the restart the answers changed"
+q -c "$answers_new" >"$work/end.out"
+diff "$work/current.out" "$work/end.out" || fail "after the restart the answers changed"
 echo "shared cache: all checks passed"
