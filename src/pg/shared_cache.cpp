@@ -326,18 +326,24 @@ const core::ModelView *publish(Registry *reg, Slot *slot, const core::BlobSource
     return DsaPointerIsValid(blob) ? view_of(reg, slot) : nullptr;
 }
 
+// Reads all the model's rows and publishes them. Under the caller's
+// PG_ENSURE_ERROR_CLEANUP(abandon).
+const core::ModelView *publish_whole(Registry *reg, Slot *slot, const char *schema,
+                                     const ModelRecord &r, int64 limit) {
+    StoredSide users = read_side(schema, r, false);
+    StoredSide items = read_side(schema, r, true);
+    const core::ModelView *view = publish(reg, slot, source_of(r, users, items), r, limit);
+    free_side(users);
+    free_side(items);
+    return view;
+}
+
 // Reads the model's rows into a new blob for `slot`.
 const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const ModelRecord &r,
                             int64 limit) {
     const core::ModelView *volatile view = nullptr;
     PG_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
-    {
-        StoredSide users = read_side(schema, r, false);
-        StoredSide items = read_side(schema, r, true);
-        view = publish(reg, slot, source_of(r, users, items), r, limit);
-        free_side(users);
-        free_side(items);
-    }
+    { view = publish_whole(reg, slot, schema, r, limit); }
     PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
     return view;
 }
@@ -378,11 +384,7 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
             view = publish(reg, slot, source, r, limit, base->catch_ups + 1);
         } else {
             model->reset();
-            StoredSide all_users = read_side(schema, r, false);
-            StoredSide all_items = read_side(schema, r, true);
-            view = publish(reg, slot, source_of(r, all_users, all_items), r, limit);
-            free_side(all_users);
-            free_side(all_items);
+            view = publish_whole(reg, slot, schema, r, limit);
         }
     }
     PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
