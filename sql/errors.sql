@@ -52,8 +52,10 @@ SELECT * FROM try($$SELECT cfrec_train('err_ratings', rating_column => NULL)$$);
 SELECT * FROM try($$SELECT cfrec_train(NULL)$$);
 SELECT * FROM try($$SELECT cfrec_train('err_ratings', model => NULL)$$);
 SELECT * FROM try($$SELECT cfrec_train('err_ratings', user_column => NULL)$$);
-SELECT * FROM try($$SELECT cfrec_train('err_ratings', feedback => NULL)$$);
-SELECT * FROM try($$SELECT cfrec_train('err_ratings', factors => NULL)$$);
+-- (feedback, factors, iterations, regularization and alpha may be NULL: the
+-- algorithm's default.)
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', algorithm => NULL)$$);
+SELECT * FROM try($$SELECT cfrec_train('err_ratings', learning_rate => NULL)$$);
 SELECT * FROM try($$SELECT cfrec_train('err_ratings', seed => NULL)$$);
 -- Serving: unknown model, bad k, NULLs.
 SELECT * FROM try($$SELECT * FROM cfrec_recommend(1, model => 'nope')$$);

@@ -35,6 +35,15 @@ SELECT users FROM cfrec_train('ev_train', model => 'ev_svd', algorithm => 'svd',
                               iterations => 30);
 SELECT algorithm, factors, iterations FROM cfrec_models WHERE model = 'ev_svd';
 SELECT value < 1.2 AS rmse_sane FROM cfrec_evaluate('ev_svd', 'ev_test') WHERE metric = 'rmse';
+-- SVD++ (issue 15): stored as an ordinary rating model, a user's vector
+-- already holding what they rated; it serves, evaluates and folds in.
+SELECT users FROM cfrec_train('ev_train', model => 'ev_svdpp', algorithm => 'svdpp', factors => 4,
+                              iterations => 30);
+SELECT algorithm, factors, iterations FROM cfrec_models WHERE model = 'ev_svdpp';
+SELECT value < 1.2 AS rmse_sane FROM cfrec_evaluate('ev_svdpp', 'ev_test') WHERE metric = 'rmse';
+SELECT count(*) AS recommended FROM cfrec_recommend(1, 5, 'ev_svdpp');
+SELECT count(*) AS folded_in FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'ev_svdpp');
+SELECT cfrec_train('ratings', model => 'x', algorithm => 'svdpp', feedback => 'implicit');
 -- Tuning: one row per combination, the best marked, the final model trained with it.
 SELECT params, metric_name, mean > 0 AS measured, best
 FROM cfrec_tune('ratings', 'ev_tuned', '{"factors": [2, 4], "iterations": 5}', folds => 3) ORDER BY params::text;

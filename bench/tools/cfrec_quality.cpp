@@ -77,7 +77,7 @@ void explicit_run(const Rows &train, const Rows &test, core::TrainOptions o) {
         ae += std::fabs(e);
     }
     std::printf("%s f=%d it=%d reg=%.4g  RMSE %.4f  MAE %.4f  (%.2f s)\n",
-                o.algorithm == core::Algorithm::Svd ? "svd" : "als", o.factors, o.iterations,
+                core::algorithm_name(o.algorithm), o.factors, o.iterations,
                 o.regularization, std::sqrt(se / test.users.size()), ae / test.users.size(),
                 seconds);
 }
@@ -135,6 +135,9 @@ int main(int argc, char **argv) {
         o.algorithm = core::Algorithm::Svd;
         o.learning_rate = std::atof(lr);
     }
+    // CFREC_SVDPP=1 with it: SVD++ instead of SVD.
+    if (const char *pp = std::getenv("CFREC_SVDPP"); pp && pp[0] == '1')
+        o.algorithm = core::Algorithm::SvdPlusPlus;
     if (const char *scaled = std::getenv("CFREC_SCALE_REG"))
         o.scale_regularization = scaled[0] == '1';
     for (int a = 5; a < argc; a += implicit ? 2 : 1) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace cfrec::core {
 
@@ -28,6 +30,18 @@ class SplitMix64 {
 inline SplitMix64 entity_rng(uint64_t seed, int64_t id, uint64_t stream) {
     SplitMix64 mix(seed ^ (stream * 0xD1B54A32D192ED03ULL));
     return SplitMix64(mix.next() ^ static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ULL);
+}
+
+// The generator of one SGD epoch: its visiting order depends only on
+// (seed, iteration) and the data, never on the order rows were read in.
+inline SplitMix64 epoch_rng(uint64_t seed, int iteration) {
+    return SplitMix64(seed ^ (0xA24BAED4963EE407ULL * static_cast<uint64_t>(iteration + 1)));
+}
+
+// Fisher-Yates with `rng`: the same permutation on every platform.
+template <class T>
+void seeded_shuffle(std::vector<T> &v, SplitMix64 &rng) {
+    for (size_t j = v.size(); j > 1; --j) std::swap(v[j - 1], v[rng.next() % j]);
 }
 
 }  // namespace cfrec::core

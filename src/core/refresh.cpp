@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/errors.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -27,6 +28,9 @@ void Refresher::add(const int64_t *rows, const int64_t *counterparts, const floa
 }
 
 Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck &stop) {
+    if (o.sum_of_items && side_ == Side::Items)
+        throw Error(ErrorKind::InvalidArgument, "a graph filter's items cannot be refreshed",
+                    "Train the model again to add or change items.");
     const bool explicit_model = model_.feedback == Feedback::Explicit;
     const bool users = side_ == Side::Users;
     const Eigen::Map<const FactorMatrix> &other = users ? model_.item_factors : model_.user_factors;
@@ -63,7 +67,7 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
     out.factors = FactorMatrix::Zero(static_cast<Eigen::Index>(seen.size()), model_.factors());
     Eigen::MatrixXf gram;
     const int f = model_.factors();
-    if (!explicit_model)
+    if (!explicit_model && !o.sum_of_items)
         gram = users && model_.item_gram
                    ? Eigen::MatrixXf(Eigen::Map<const Eigen::MatrixXf>(model_.item_gram, f, f))
                    : Eigen::MatrixXf(other.transpose() * other);
@@ -83,7 +87,10 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
                               indices, merged);
                 const int64_t n = static_cast<int64_t>(indices.size());
                 out.interactions[u] = static_cast<int32_t>(n);
-                if (explicit_model)
+                if (o.sum_of_items) {
+                    x.setZero();
+                    for (int32_t i : indices) x += other.row(i).transpose();
+                } else if (explicit_model)
                     solve_explicit_row(indices.data(), merged.data(), n, other, other_bias,
                                        model_.global_mean, o.regularization, scratch, out.bias[u],
                                        x);

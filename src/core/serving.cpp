@@ -165,6 +165,12 @@ bool fold_in(const ModelView &m, const int64_t *items, const float *values, size
         indices, merged);
     const int64_t count = static_cast<int64_t>(indices.size());
     x.resize(m.factors());
+    if (o.sum_of_items) {
+        bias = 0.0f;
+        x.setZero();
+        for (int32_t i : indices) x += m.item_factors.row(i).transpose();
+        return true;
+    }
     if (m.feedback == Feedback::Explicit) {
         ExplicitRowScratch scratch;
         solve_explicit_row(indices.data(), merged.data(), count, m.item_factors, m.item_bias,

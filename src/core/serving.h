@@ -34,12 +34,16 @@ std::vector<Scored> recommend_vector(const ModelView &m, const float *x, float u
 struct FoldInOptions {
     double regularization = 0.1;
     double alpha = 1.0;
+    // The graph filter places anyone at the sum of their items' vectors
+    // (graph_filter.h), values ignored; ALS solves for the best vector.
+    bool sum_of_items = false;
 };
 
 // Factors (and bias) for someone the model has not seen, from the items they
 // interacted with (external ids; unknown ones are ignored; repeats are
 // averaged for explicit models and summed for implicit ones): the step ALS
-// makes for every user, with the item factors fixed. False when no item is known.
+// makes for every user, with the item factors fixed, or the graph filter's
+// sum. False when no item is known.
 bool fold_in(const ModelView &m, const int64_t *items, const float *values, size_t n,
              const FoldInOptions &options, float &bias, Eigen::VectorXf &x);
 

@@ -33,9 +33,8 @@ IterationReport SgdSvd::step(const StopCheck &stop) {
     // and the data, never on the order rows were read in.
     std::vector<int64_t> order(static_cast<size_t>(n));
     std::iota(order.begin(), order.end(), 0);
-    SplitMix64 rng(options_.seed ^ (0xA24BAED4963EE407ULL * static_cast<uint64_t>(iteration_ + 1)));
-    for (int64_t j = n - 1; j > 0; --j)
-        std::swap(order[j], order[static_cast<int64_t>(rng.next() % static_cast<uint64_t>(j + 1))]);
+    SplitMix64 rng = epoch_rng(options_.seed, iteration_);
+    seeded_shuffle(order, rng);
 
     const float lr = static_cast<float>(options_.learning_rate);
     const float reg = static_cast<float>(options_.regularization);

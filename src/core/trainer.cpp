@@ -7,7 +7,9 @@
 #include "core/als_explicit.h"
 #include "core/als_implicit.h"
 #include "core/errors.h"
+#include "core/graph_filter.h"
 #include "core/sgd_svd.h"
+#include "core/sgd_svdpp.h"
 
 namespace cfrec::core {
 
@@ -24,7 +26,7 @@ void validate_options(const TrainOptions &o) {
             "Typical values are 16 to 256.");
     require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
             "Leave iterations out for the algorithm's default: 8 for explicit ALS, "
-            "15 for implicit ALS, 40 for SVD.");
+            "15 for implicit ALS, 40 for SVD and SVD++, 3 for the graph filter.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
             "regularization must be a finite number >= 0",
             "The default, 0.1, is tuned for both feedback kinds.");
@@ -33,31 +35,85 @@ void validate_options(const TrainOptions &o) {
     require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
             "learning_rate must be between 0 and 1",
             "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");
-    require(o.algorithm == Algorithm::Als || o.feedback == Feedback::Explicit,
-            "algorithm 'svd' needs explicit feedback",
-            "SVD fits ratings; for implicit feedback use algorithm => 'als'.");
+    require((o.algorithm != Algorithm::Svd && o.algorithm != Algorithm::SvdPlusPlus) ||
+                o.feedback == Feedback::Explicit,
+            std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs explicit feedback",
+            "SVD fits ratings; for implicit feedback use algorithm => 'als' or 'graph_filter'.");
+    require(o.algorithm != Algorithm::GraphFilter || o.feedback == Feedback::Implicit,
+            "algorithm 'graph_filter' needs implicit feedback",
+            "The graph filter ranks items from who interacted with what; for ratings use "
+            "algorithm => 'als' or 'svd'.");
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
+}
+
+const char *algorithm_name(Algorithm algorithm) {
+    switch (algorithm) {
+        case Algorithm::Svd:
+            return "svd";
+        case Algorithm::SvdPlusPlus:
+            return "svdpp";
+        case Algorithm::GraphFilter:
+            return "graph_filter";
+        case Algorithm::Als:
+            break;
+    }
+    return "als";
 }
 
 int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, int threads) {
     const int64_t f = o.factors;
     const int64_t sides = static_cast<int64_t>(data.user_ids.size() + data.item_ids.size());
+    if (o.algorithm == Algorithm::GraphFilter) {
+        // Both sides' bases at rank + 32 columns, the random start (items
+        // wide), then the model's two factor matrices and the trainer's copy.
+        const int64_t width = f + 32;
+        return static_cast<int64_t>(sizeof(float)) *
+               (sides * width + static_cast<int64_t>(data.item_ids.size()) * width + 2 * sides * f);
+    }
     int64_t longest = 0;  // the longest row, gathered per thread by the implicit solver
     for (const Csr *csr : {&data.by_user, &data.by_item})
         for (int32_t r = 0; r < csr->rows(); ++r) longest = std::max(longest, csr->row_size(r));
-    const int64_t factors = 2 * sides * (f + 1) * static_cast<int64_t>(sizeof(float));
+    int64_t factors = 2 * sides * (f + 1) * static_cast<int64_t>(sizeof(float));
+    if (o.algorithm == Algorithm::SvdPlusPlus)  // and the items' implicit factors y
+        factors +=
+            static_cast<int64_t>(data.item_ids.size()) * f * static_cast<int64_t>(sizeof(float));
     const int64_t per_thread = 2 * f * f * static_cast<int64_t>(sizeof(double)) +
                                longest * f * static_cast<int64_t>(sizeof(float));
     return factors + std::max(threads, 1) * per_thread;
 }
 
 int default_iterations(Algorithm algorithm, Feedback feedback) {
-    if (algorithm == Algorithm::Svd) return 40;
+    if (algorithm == Algorithm::Svd || algorithm == Algorithm::SvdPlusPlus) return 40;
+    if (algorithm == Algorithm::GraphFilter) return 3;
     return feedback == Feedback::Explicit ? 8 : 15;
+}
+
+TrainOptions default_options(Algorithm algorithm, Feedback feedback) {
+    TrainOptions o;
+    o.algorithm = algorithm;
+    o.feedback = feedback;
+    o.iterations = default_iterations(algorithm, feedback);
+    // bench/RESULTS.md, "Implicit defaults across data sets": measured on
+    // ml-latest-small, Yelp2018 and synthetic check-ins; explicit ALS and
+    // SVD keep the MovieLens-tuned TrainOptions values.
+    if (algorithm == Algorithm::GraphFilter) {
+        o.factors = 512;
+        o.regularization = 0.0;
+        o.alpha = 1.0;
+    } else if (algorithm == Algorithm::SvdPlusPlus) {
+        o.factors = 128;
+    } else if (algorithm == Algorithm::Als && feedback == Feedback::Implicit) {
+        o.factors = 256;
+        o.regularization = 0.5;
+        o.alpha = 5.0;
+    }
+    return o;
 }
 
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options) {
     validate_options(options);
+    if (options.algorithm == Algorithm::GraphFilter)
+        return std::make_unique<GraphFilter>(std::move(data), options);
     if (options.feedback == Feedback::Implicit) {
         for (float v : data.by_user.values)
             if (v < 0.0f)
@@ -69,6 +125,8 @@ std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &opt
     }
     if (options.algorithm == Algorithm::Svd)
         return std::make_unique<SgdSvd>(std::move(data), options);
+    if (options.algorithm == Algorithm::SvdPlusPlus)
+        return std::make_unique<SgdSvdPlusPlus>(std::move(data), options);
     return std::make_unique<ExplicitAls>(std::move(data), options);
 }
 

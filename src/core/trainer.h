@@ -12,8 +12,13 @@
 namespace cfrec::core {
 
 enum class ImplicitSolver { ConjugateGradient, Cholesky };
-// ALS for both feedback kinds; SVD: SGD-fitted biased factors, explicit only.
-enum class Algorithm { Als, Svd };
+// ALS for both feedback kinds; SVD: SGD-fitted biased factors, and SVD++,
+// which adds what each user rated (sgd_svdpp.h), explicit only; GraphFilter:
+// a low-pass filter on the item graph, implicit only (graph_filter.h).
+enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter };
+
+// The SQL name of an algorithm: "als", "svd", "svdpp" or "graph_filter".
+const char *algorithm_name(Algorithm algorithm);
 
 // Defaults are the tuned ones a user who never tunes gets, the same as
 // cfrec_train's SQL defaults (src/sql/cfrec.sql); bench/RESULTS.md has the
@@ -35,6 +40,9 @@ struct TrainOptions {
     int threads = 0;  // 0 = all cores
     ImplicitSolver solver = ImplicitSolver::ConjugateGradient;
     int cg_steps = 3;
+    // Graph filter: a rank above what the data has (min(users, items)) is
+    // lowered to it instead of refused; set when factors were left out.
+    bool fit_factors_to_data = false;
 };
 
 struct IterationReport {
@@ -54,12 +62,17 @@ class Trainer {
     virtual FactorModel take_model() = 0;
 };
 
+// What a training gets for the arguments it leaves out: factors,
+// regularization, alpha and iterations, by algorithm and feedback kind.
+TrainOptions default_options(Algorithm algorithm, Feedback feedback);
+
 // Validates options against the data (throws Error) and sets up a trainer.
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options);
 
 // Iterations a model gets unless asked otherwise, from held-out measurements
 // (bench/RESULTS.md): explicit ALS converges in about 8 alternations, implicit
-// ALS keeps gaining until about 15, SGD needs about 40 epochs.
+// ALS keeps gaining until about 15, SGD (SVD and SVD++) needs about 40 epochs, the graph
+// filter's spectrum is settled after 3 passes.
 int default_iterations(Algorithm algorithm, Feedback feedback);
 
 // The checks make_trainer applies, usable before any data has been read.

@@ -42,6 +42,11 @@ struct ModelRecord {
     const char *const *readers;
 };
 
+// How the model places someone it was not trained on (serving fold-ins and
+// refreshes): its regularization and alpha, and whether it is a graph filter.
+core::FoldInOptions fold_in_options(const ModelRecord &record);
+bool is_graph_filter(const ModelRecord &record);
+
 // Whether the model catalog in `schema` (quoted) has the column: the same
 // binary serves databases not yet updated by ALTER EXTENSION cfrec UPDATE.
 bool catalog_has_column(const char *schema, const char *column);

@@ -23,6 +23,14 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(schema, name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name, Access::Change);
+    if (items && is_graph_filter(record))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("cfrec model \"%s\" is a graph filter, whose items cannot be "
+                               "refreshed",
+                               name),
+                        errhint("Train it again to add or change items: cfrec_train with "
+                                "algorithm => 'graph_filter' takes seconds at a few million "
+                                "interactions.")));
     const core::ModelView &model = serving_model(schema, record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
     call_cpp([&] { refresher->object = new core::Refresher(model, side); });
@@ -52,11 +60,8 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
 
     auto *refreshed = ContextOwned<core::Refreshed>::create(call_context);
     call_cpp([&] {
-        core::FoldInOptions options;
-        options.regularization = record.regularization;
-        if (strcmp(record.feedback, "implicit") == 0) options.alpha = record.alpha;
-        refreshed->object =
-            new core::Refreshed((*refresher)->solve(options, cfrec_threads, core_stop_check()));
+        refreshed->object = new core::Refreshed(
+            (*refresher)->solve(fold_in_options(record), cfrec_threads, core_stop_check()));
         refresher->reset();
     });
     const int64 count = static_cast<int64>((*refreshed)->ids.size());

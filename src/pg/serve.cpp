@@ -225,9 +225,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
         // rating model, as the top rating: "liked".
         std::vector<float> values(n_items, implicit ? 1.0f : record.rating_max);
         if (ratings) values.assign(ratings, ratings + n_ratings);
-        core::FoldInOptions options;
-        options.regularization = record.regularization;
-        if (implicit) options.alpha = record.alpha;
+        const core::FoldInOptions options = fold_in_options(record);
         float bias;
         Eigen::VectorXf x;
         const auto excluded = core::known_items(*model, items, n_items);

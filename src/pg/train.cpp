@@ -39,16 +39,23 @@ enum Arg {
 
 core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
     const char *name = text_argument(fcinfo, kAlgorithm, "algorithm");
-    if (strcmp(name, "als") == 0) return core::Algorithm::Als;
-    if (strcmp(name, "svd") == 0) return core::Algorithm::Svd;
+    for (core::Algorithm a : {core::Algorithm::Als, core::Algorithm::Svd,
+                              core::Algorithm::SvdPlusPlus, core::Algorithm::GraphFilter})
+        if (strcmp(name, core::algorithm_name(a)) == 0) return a;
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
-             errhint("Use algorithm => 'als' (alternating least squares, both feedback "
-                     "kinds) or 'svd' (SGD-fitted biased factors, ratings only).")));
+             errhint("Use algorithm => 'als' (alternating least squares, both feedback kinds), "
+                     "'svd' (SGD-fitted biased factors, ratings only), 'svdpp' (SVD++: SVD "
+                     "plus what each user rated, ratings only) or 'graph_filter' (a "
+                     "low-pass filter on the item graph, implicit feedback only).")));
     pg_unreachable();
 }
 
-core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
+// NULL: explicit, except for the graph filter, which only takes implicit.
+core::Feedback feedback_argument(FunctionCallInfo fcinfo, core::Algorithm algorithm) {
+    if (PG_ARGISNULL(kFeedback))
+        return algorithm == core::Algorithm::GraphFilter ? core::Feedback::Implicit
+                                                         : core::Feedback::Explicit;
     const char *kind = text_argument(fcinfo, kFeedback, "feedback");
     if (strcmp(kind, "explicit") == 0) return core::Feedback::Explicit;
     if (strcmp(kind, "implicit") == 0) return core::Feedback::Implicit;
@@ -59,22 +66,25 @@ core::Feedback feedback_argument(FunctionCallInfo fcinfo) {
     pg_unreachable();
 }
 
-core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Feedback feedback) {
-    core::TrainOptions o;
-    o.feedback = feedback;
-    require_argument(fcinfo, kFactors, "factors");
+// Arguments left NULL take the algorithm's defaults (core::default_options).
+core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Algorithm algorithm,
+                                core::Feedback feedback) {
+    core::TrainOptions o = core::default_options(algorithm, feedback);
     require_argument(fcinfo, kSeed, "seed");
-    require_argument(fcinfo, kRegularization, "regularization");
-    require_argument(fcinfo, kAlpha, "alpha");
     require_argument(fcinfo, kLearningRate, "learning_rate");
-    o.algorithm = algorithm_argument(fcinfo);
+    if (algorithm == core::Algorithm::GraphFilter && !PG_ARGISNULL(kRegularization))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("regularization does not apply to algorithm 'graph_filter'"),
+                        errhint("The graph filter's arguments are factors (its rank) and alpha "
+                                "(the weight of its ideal low-pass part); leave "
+                                "regularization out.")));
     o.learning_rate = PG_GETARG_FLOAT8(kLearningRate);
-    o.factors = PG_GETARG_INT32(kFactors);
-    o.iterations = PG_ARGISNULL(kIterations) ? core::default_iterations(o.algorithm, feedback)
-                                             : PG_GETARG_INT32(kIterations);
+    if (!PG_ARGISNULL(kFactors)) o.factors = PG_GETARG_INT32(kFactors);
+    o.fit_factors_to_data = PG_ARGISNULL(kFactors);
+    if (!PG_ARGISNULL(kIterations)) o.iterations = PG_GETARG_INT32(kIterations);
     o.seed = static_cast<uint64_t>(PG_GETARG_INT64(kSeed));
-    o.regularization = PG_GETARG_FLOAT8(kRegularization);
-    o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
+    if (!PG_ARGISNULL(kRegularization)) o.regularization = PG_GETARG_FLOAT8(kRegularization);
+    if (!PG_ARGISNULL(kAlpha)) o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
     o.threads = cfrec_threads;
     call_cpp([&] { core::validate_options(o); });
     return o;
@@ -161,15 +171,20 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     log->model = name;
     const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
     const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
-    const core::Feedback feedback = feedback_argument(fcinfo);
+    const core::Algorithm algorithm = algorithm_argument(fcinfo);
+    const core::Feedback feedback = feedback_argument(fcinfo, algorithm);
     const bool implicit = feedback == core::Feedback::Implicit;
-    const char *rating_column = nullable_text_argument(fcinfo, kRatingColumn, "rating_column");
+    // The graph filter reads who interacted with what, never a strength.
+    const char *rating_column =
+        algorithm == core::Algorithm::GraphFilter
+            ? nullptr
+            : nullable_text_argument(fcinfo, kRatingColumn, "rating_column");
+    const core::TrainOptions options = options_from(fcinfo, algorithm, feedback);
     if (rating_column == nullptr && !implicit)
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("explicit feedback needs a rating column"),
                         errhint("Name it with rating_column => '...', or train with "
                                 "feedback => 'implicit' to count every row as one interaction.")));
-    const core::TrainOptions options = options_from(fcinfo, feedback);
     // The source is read as the model's owner, who is the caller unless
     // another role with the owner's privileges retrains it: code in the
     // source then runs with the owner's privileges, never the caller's.
@@ -189,9 +204,8 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                      ", \"feedback\": \"%s\", \"algorithm\": \"%s\", "
                      "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
                      "\"alpha\": %g, \"learning_rate\": %g, \"seed\": %lld}",
-                     implicit ? "implicit" : "explicit",
-                     options.algorithm == core::Algorithm::Svd ? "svd" : "als", options.factors,
-                     options.iterations, options.regularization, options.alpha,
+                     implicit ? "implicit" : "explicit", core::algorithm_name(options.algorithm),
+                     options.factors, options.iterations, options.regularization, options.alpha,
                      options.learning_rate, static_cast<long long>(options.seed));
 
     // C++ state lives on the heap, owned by this call's memory context, so an
@@ -263,12 +277,12 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     ModelRecord record;
     record.name = name;
     record.feedback = implicit ? "implicit" : "explicit";
-    record.algorithm = options.algorithm == core::Algorithm::Svd ? "svd" : "als";
+    record.algorithm = core::algorithm_name(options.algorithm);
     record.source = source.relation;
     record.user_column = user_column;
     record.item_column = item_column;
     record.rating_column = rating_column;
-    record.factors = options.factors;
+    record.factors = m.factors();  // the graph filter's default rank fits small data
     record.iterations = options.iterations;
     record.regularization = options.regularization;
     record.alpha = implicit ? options.alpha : std::numeric_limits<double>::quiet_NaN();

@@ -55,7 +55,14 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
         end_as_owner(as_owner);
         // Users first, so the items are solved against their new factors.
         users = refresh_side(schema, name, core::Side::Users, user_ids, n_users);
-        items = refresh_side(schema, name, core::Side::Items, item_ids, n_items);
+        if (!is_graph_filter(record))
+            items = refresh_side(schema, name, core::Side::Items, item_ids, n_items);
+        else if (n_items > 0)
+            ereport(NOTICE, (errmsg("cfrec: %d changed items of graph filter \"%s\" wait for "
+                                    "its next training",
+                                    n_items, name),
+                             errhint("A graph filter refreshes users only; training it "
+                                     "again brings in new items.")));
         watermark = high;
     }
     Oid types[4] = {TEXTOID, TEXTOID, INT8OID, INT8OID};

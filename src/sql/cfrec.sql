@@ -427,21 +427,27 @@ CREATE TYPE @extschema@.cfrec_similar_item AS (
 -- Training and model management
 -- ==========================================================================
 
--- Defaults were tuned on held-out MovieLens data (bench/RESULTS.md) and match
--- the core's TrainOptions and default_iterations(). regularization is weighted by each user's and
--- item's number of interactions; alpha only matters for implicit feedback.
--- Not STRICT, so that a NULL argument gets a clear error, not a NULL result.
+-- Arguments left NULL take the algorithm's defaults, measured on held-out
+-- data (bench/RESULTS.md) and kept in one place, the core's default_options():
+-- feedback 'explicit' ('implicit' for the graph filter); factors 64 for
+-- explicit ALS and SVD, 256 for implicit ALS, 512 for the graph filter;
+-- iterations 8 explicit ALS, 15 implicit ALS, 40 SVD, 3 graph filter;
+-- regularization 0.1 explicit, 0.5 implicit ALS, weighted by each user's and
+-- item's number of interactions (none for the graph filter); alpha 5, the
+-- confidence scale of implicit ALS, or 1, the weight of the graph filter's
+-- ideal low-pass part. Not STRICT, so that a NULL source or model gets a
+-- clear error, not a NULL result.
 CREATE FUNCTION @extschema@.cfrec_train(
     source         regclass,
     model          text    DEFAULT 'default',
     user_column    text    DEFAULT 'user_id',
     item_column    text    DEFAULT 'item_id',
     rating_column  text    DEFAULT 'rating',
-    feedback       text    DEFAULT 'explicit',
-    factors        integer DEFAULT 64,
-    iterations     integer DEFAULT NULL,  -- NULL: 8 explicit ALS, 15 implicit ALS, 40 SVD
-    regularization float8  DEFAULT 0.1,
-    alpha          float8  DEFAULT 1.0,
+    feedback       text    DEFAULT NULL,
+    factors        integer DEFAULT NULL,
+    iterations     integer DEFAULT NULL,
+    regularization float8  DEFAULT NULL,
+    alpha          float8  DEFAULT NULL,
     seed           bigint  DEFAULT 42,
     watermark_column text  DEFAULT NULL,
     algorithm      text    DEFAULT 'als',
