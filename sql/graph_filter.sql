@@ -16,10 +16,11 @@ FROM cfrec_train('visits', 'gf', algorithm => 'graph_filter', watermark_column =
 SELECT algorithm, feedback, factors, iterations, regularization, alpha, rating_column
 FROM cfrec_model WHERE name = 'gf';
 
--- Each user's vector is the sum of their items' vectors.
+-- Each user's vector is the sum of their items' vectors, each without the
+-- slight lift of popular items (its number of users to the power 0.1).
 CREATE FUNCTION users_are_item_sums(m text) RETURNS boolean LANGUAGE sql AS $$
     WITH sums AS (
-        SELECT v.user_id, f.n, sum(f.x) AS x
+        SELECT v.user_id, f.n, sum(f.x / power(i.interactions, 0.1)) AS x
         FROM (SELECT DISTINCT user_id, item_id FROM visits) v
         JOIN cfrec_item_factors i ON i.model = m AND i.id = v.item_id
         CROSS JOIN LATERAL unnest(i.factors) WITH ORDINALITY f(x, n)

@@ -59,6 +59,16 @@ FactorMatrix summed_rows(const Csr &rows, const FactorMatrix &items, int threads
     return out;
 }
 
+Eigen::VectorXf graph_filter_user(const ModelView &model, const int32_t *items, size_t n) {
+    Eigen::VectorXf x = Eigen::VectorXf::Zero(model.factors());
+    for (size_t k = 0; k < n; ++k) {
+        const int32_t i = items[k];
+        const float count = static_cast<float>(std::max(model.item_counts[i], 1));
+        x += model.item_factors.row(i).transpose() / std::pow(count, kPopularityExponent);
+    }
+    return x;
+}
+
 FactorModel GraphFilter::take_model() {
     FactorModel model;
     model.feedback = Feedback::Implicit;
@@ -66,6 +76,9 @@ FactorModel GraphFilter::take_model() {
     model.user_factors = summed_rows(data_.by_user, model.item_factors,
                                      resolve_threads(options_.threads), [] { return false; });
     model.item_counts = row_sizes(data_.by_item);
+    for (int32_t i = 0; i < data_.by_item.rows(); ++i)
+        model.item_factors.row(i) *=
+            std::pow(static_cast<float>(std::max(model.item_counts[i], 1)), kPopularityExponent);
     model.user_bias.assign(data_.user_ids.size(), 0.0f);
     model.item_bias.assign(data_.item_ids.size(), 0.0f);
     model.user_ids = std::move(data_.user_ids);

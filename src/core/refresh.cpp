@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "core/errors.h"
+#include "core/graph_filter.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -87,10 +88,9 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
                               indices, merged);
                 const int64_t n = static_cast<int64_t>(indices.size());
                 out.interactions[u] = static_cast<int32_t>(n);
-                if (o.sum_of_items) {
-                    x.setZero();
-                    for (int32_t i : indices) x += other.row(i).transpose();
-                } else if (explicit_model)
+                if (o.sum_of_items)
+                    x = graph_filter_user(model_, indices.data(), indices.size());
+                else if (explicit_model)
                     solve_explicit_row(indices.data(), merged.data(), n, other, other_bias,
                                        model_.global_mean, o.regularization, scratch, out.bias[u],
                                        x);

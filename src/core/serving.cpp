@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/graph_filter.h"
 #include "core/half_scorer.h"
 #include "core/interactions.h"
 #include "core/row_solve.h"
@@ -167,8 +168,7 @@ bool fold_in(const ModelView &m, const int64_t *items, const float *values, size
     x.resize(m.factors());
     if (o.sum_of_items) {
         bias = 0.0f;
-        x.setZero();
-        for (int32_t i : indices) x += m.item_factors.row(i).transpose();
+        x = graph_filter_user(m, indices.data(), indices.size());
         return true;
     }
     if (m.feedback == Feedback::Explicit) {

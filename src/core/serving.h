@@ -35,7 +35,8 @@ struct FoldInOptions {
     double regularization = 0.1;
     double alpha = 1.0;
     // The graph filter places anyone at the sum of their items' vectors
-    // (graph_filter.h), values ignored; ALS solves for the best vector.
+    // (graph_filter_user in graph_filter.h), values ignored; ALS solves for
+    // the best vector.
     bool sum_of_items = false;
 };
 
