@@ -29,9 +29,11 @@ void validate_options(const TrainOptions &o) {
             "15 for implicit ALS, 40 for SVD and SVD++, 3 for the graph filter.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
             "regularization must be a finite number >= 0",
-            "The default, 0.1, is tuned for both feedback kinds.");
+            "Leave it out for the algorithm's default: 0.1 for ratings, 0.5 for implicit "
+            "ALS.");
     require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0",
-            "alpha scales interaction strength into confidence; the default is 1.");
+            "alpha scales interaction strength into confidence (implicit ALS, default 5) "
+            "or weighs the graph filter's ideal low-pass part (default 1).");
     require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
             "learning_rate must be between 0 and 1",
             "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");

@@ -254,9 +254,7 @@ bool catalog_has_column(const char *schema, const char *column) {
     return OidIsValid(relation) && get_attnum(relation, column) != InvalidAttrNumber;
 }
 
-bool catalog_has_owner(const char *schema) {
-    return catalog_has_column(schema, "owner");
-}
+bool catalog_has_owner(const char *schema) { return catalog_has_column(schema, "owner"); }
 
 ModelRecord find_model(const char *schema, const char *name, Access access) {
     Oid type[1] = {TEXTOID};
@@ -518,11 +516,12 @@ void require_model_read(const ModelRecord &r) {
     if (superuser() || has_privileges_of(r.owner)) return;
     for (int i = 0; i < r.reader_count; ++i)
         if (strcmp(r.readers[i], "public") == 0 || has_privileges_of(r.readers[i])) return;
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("permission denied for cfrec model \"%s\"", r.name),
-                    errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).",
-                            r.owner, quote_literal_cstr(r.name),
-                            quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))));
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("permission denied for cfrec model \"%s\"", r.name),
+             errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).", r.owner,
+                     quote_literal_cstr(r.name),
+                     quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))));
 }
 
 OwnerSwitch begin_as_owner(const ModelRecord &r) {
