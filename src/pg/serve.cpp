@@ -15,6 +15,13 @@
 #include "pg/settings.h"
 #include "pg/training_source.h"
 
+extern "C" {
+#include "access/table.h"
+#include "catalog/pg_index.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+}
+
 namespace cfrec::pg {
 
 namespace {
@@ -40,16 +47,22 @@ void warn_if_unindexed(Oid relation, const char *qualified, const char *user_col
         first_time = checked.insert(std::to_string(relation) + ":" + std::to_string(column)).second;
     });
     if (!first_time || column <= 0) return;
-    Oid types[2] = {OIDOID, INT2OID};
-    Datum values[2] = {ObjectIdGetDatum(relation), Int16GetDatum(column)};
-    const char *sql =
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indrelid = $1 AND indkey[0] = $2 "
-        "AND indisvalid)";
-    if (SPI_execute_plan(kept_plan(sql, 2, types), values, nullptr, true, 1) != SPI_OK_SELECT)
-        elog(ERROR, "cfrec: reading pg_index failed");
-    bool isnull;
-    const bool indexed =
-        DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    // From the relation cache, which the seen-items query loads anyway, so a
+    // session's first call plans no extra query.
+    Relation rel = table_open(relation, AccessShareLock);
+    List *indexes = RelationGetIndexList(rel);
+    bool indexed = false;
+    ListCell *cell;
+    foreach (cell, indexes) {
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(cell)));
+        if (!HeapTupleIsValid(tuple)) continue;
+        const auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+        indexed = index->indisvalid && index->indnatts > 0 && index->indkey.values[0] == column;
+        ReleaseSysCache(tuple);
+        if (indexed) break;
+    }
+    list_free(indexes);
+    table_close(rel, AccessShareLock);
     if (!indexed)
         ereport(WARNING,
                 (errmsg("cfrec: %s has no index on %s, so every cfrec_recommend call reads the "
