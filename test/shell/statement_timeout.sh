@@ -36,6 +36,8 @@ stops() {  # stops MUST_CANCEL SQL
     if [ "$cancelled" = no ] && [ -n "$out" ]; then echo "  FAIL: $out"; status=1; fi
 }
 stops must "SELECT cfrec_train('big', model => 'long', factors => 256, iterations => 1000)"
+stops must "SELECT cfrec_train('big', model => 'long_pp', algorithm => 'svdpp', factors => 256, iterations => 1000)"
+stops must "SELECT cfrec_train('big', model => 'long_gf', algorithm => 'graph_filter', factors => 512, iterations => 1000)"
 stops must "SELECT count(*) FROM cfrec_recommend_all('big', 1000, exclude_seen => false,
             users => (SELECT array_agg(g) FROM generate_series(1000000, 1500000) g))"
 stops must "SELECT count(*) FROM cfrec_kmeans('big', 4999, of => 'items')"
