@@ -12,105 +12,15 @@
 #include "pg/shared_cache.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
+#include "pg/seen_items.h"
 #include "pg/settings.h"
 #include "pg/training_source.h"
-
-extern "C" {
-#include "access/table.h"
-#include "catalog/pg_index.h"
-#include "utils/rel.h"
-#include "utils/relcache.h"
-}
 
 namespace cfrec::pg {
 
 namespace {
 
 constexpr int32 kMaxK = 1000000;
-
-struct SeenItems {
-    int64 *ids;
-    size_t count;
-    size_t capacity;
-};
-
-// Warns once per backend, source and column when excluding seen items has no
-// index to use: every call would then read the whole source.
-void warn_if_unindexed(Oid relation, const char *qualified, const char *user_column) {
-    const char kind = get_rel_relkind(relation);
-    if (kind != RELKIND_RELATION && kind != RELKIND_MATVIEW && kind != RELKIND_PARTITIONED_TABLE)
-        return;  // views and foreign tables: nothing we could index
-    const AttrNumber column = get_attnum(relation, user_column);
-    bool first_time = false;
-    call_cpp([&] {
-        static std::unordered_set<std::string> checked;
-        first_time = checked.insert(std::to_string(relation) + ":" + std::to_string(column)).second;
-    });
-    if (!first_time || column <= 0) return;
-    // From the relation cache, which the seen-items query loads anyway, so a
-    // session's first call plans no extra query.
-    Relation rel = table_open(relation, AccessShareLock);
-    List *indexes = RelationGetIndexList(rel);
-    bool indexed = false;
-    ListCell *cell;
-    foreach (cell, indexes) {
-        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(cell)));
-        if (!HeapTupleIsValid(tuple)) continue;
-        const auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
-        indexed = index->indisvalid && index->indnatts > 0 && index->indkey.values[0] == column;
-        ReleaseSysCache(tuple);
-        if (indexed) break;
-    }
-    list_free(indexes);
-    table_close(rel, AccessShareLock);
-    if (!indexed)
-        ereport(WARNING,
-                (errmsg("cfrec: %s has no index on %s, so every cfrec_recommend call reads the "
-                        "whole table to exclude seen items",
-                        qualified, quote_identifier(user_column)),
-                 errhint("CREATE INDEX ON %s (%s);", qualified, quote_identifier(user_column))));
-}
-
-// The model's source, checked once per backend for an index on the user column.
-const char *seen_source(const ModelRecord &r) {
-    Oid relation;
-    const char *qualified = source_relation(r, &relation);
-    warn_if_unindexed(relation, qualified, r.user_column);
-    return qualified;
-}
-
-// What the user has in the model's source table now, so ratings added since
-// training are excluded too. Read as the model's owner (begin_as_owner); fast
-// when the source has an index on (user, item). Rows stream from the executor
-// straight into `seen` through a kept plan.
-SeenItems read_seen(const ModelRecord &r, int64 user) {
-    const char *sql = psprintf(
-        "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s WHERE %s OPERATOR(pg_catalog.=) "
-        "$1",
-        quote_identifier(r.user_column), quote_identifier(r.item_column), seen_source(r),
-        quote_identifier(r.user_column));
-    Oid type[1] = {INT8OID};
-    Datum value[1] = {Int64GetDatum(user)};
-    SeenItems seen;
-    seen.count = 0;
-    seen.capacity = 256;
-    seen.ids = static_cast<int64 *>(palloc(sizeof(int64) * seen.capacity));
-    const OwnerSwitch as_owner = begin_as_owner(r);
-    stream_rows(
-        sql, kept_plan(sql, 1, type), 1, type, value, false,
-        [](void *context, const int64 *, const int64 *items, const float *, size_t n) {
-            auto *s = static_cast<SeenItems *>(context);
-            if (s->count + n > s->capacity) {
-                s->capacity = Max(s->capacity * 2, s->count + n);
-                s->ids = static_cast<int64 *>(repalloc(s->ids, sizeof(int64) * s->capacity));
-            }
-            memcpy(s->ids + s->count, items, sizeof(int64) * n);
-            s->count += n;
-        },
-        &seen);
-    end_as_owner(as_owner);
-    return seen;
-}
 
 // Ranked (id, score) pairs on the way out of the core.
 struct Ranked {
