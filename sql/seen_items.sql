@@ -31,6 +31,11 @@ SELECT (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM cfrec_recomm
      = (SELECT array_agg(item_id ORDER BY score DESC, item_id) FROM cfrec_recommend(1, 30, 'seen_h')) AS same,
        EXISTS (SELECT FROM cfrec_recommend(1, 30, 'seen_b') WHERE item_id = 5) AS deleted_is_recommended;
 ROLLBACK;
+-- Inheritance: the query reads the children too, so the direct read steps aside.
+CREATE TABLE seen_child () INHERITS (seen_btree);
+INSERT INTO seen_child VALUES (3, 4);
+SELECT EXISTS (SELECT FROM cfrec_recommend(3, 30, 'seen_b') WHERE item_id = 4) AS child_row_is_recommended;
+DROP TABLE seen_child;
 -- Row-level security on the source: seen items are read as the model's
 -- owner, under the owner's policies (forced here, so they bind the table's
 -- owner too); the direct read steps aside and the query applies them.

@@ -55,8 +55,11 @@ Oid leading_index(Relation heap, AttrNumber column, bool btree_only) {
         if (!HeapTupleIsValid(tuple)) continue;
         const auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
         bool usable = index->indisvalid && index->indnatts > 0 && index->indkey.values[0] == column;
+        // indcheckxmin: possibly unusable to older snapshots (the planner
+        // checks its xmin; skipping it is the safe side).
         if (usable && btree_only)
-            usable = heap_attisnull(tuple, Anum_pg_index_indpred, nullptr) &&
+            usable = !index->indcheckxmin &&
+                     heap_attisnull(tuple, Anum_pg_index_indpred, nullptr) &&
                      access_method(index_oid) == BTREE_AM_OID;
         ReleaseSysCache(tuple);
         if (usable) {
@@ -103,7 +106,8 @@ int64 integer_value(Datum d, Oid type) {
 
 // The user's items straight from a btree index on the user column, as the
 // current role (the owner). False, having read nothing, when the source is
-// not a plain table with integer ids, has row-level security, is
+// not a plain table with integer ids, has inheritance children or
+// row-level security, is
 // not readable by the role as a whole, or has no such index: the query then
 // decides, with every rule applied.
 bool read_by_index(Oid relation, const ModelRecord &r, int64 user, SeenItems *seen) {
@@ -117,10 +121,11 @@ bool read_by_index(Oid relation, const ModelRecord &r, int64 user, SeenItems *se
     Relation heap = table_open(relation, AccessShareLock);
     const Oid user_type = TupleDescAttr(RelationGetDescr(heap), user_att - 1)->atttypid;
     const Oid item_type = TupleDescAttr(RelationGetDescr(heap), item_att - 1)->atttypid;
-    const Oid index_oid =
-        heap->rd_rel->relrowsecurity || !integer_type(user_type) || !integer_type(item_type)
-            ? InvalidOid
-            : leading_index(heap, user_att, true);
+    // A table with inheritance children: the query reads them too.
+    const Oid index_oid = heap->rd_rel->relrowsecurity || heap->rd_rel->relhassubclass ||
+                                  !integer_type(user_type) || !integer_type(item_type)
+                              ? InvalidOid
+                              : leading_index(heap, user_att, true);
     if (!OidIsValid(index_oid)) {
         table_close(heap, AccessShareLock);
         return false;
