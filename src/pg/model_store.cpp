@@ -5,6 +5,7 @@
 
 #include "pg/arrays.h"
 #include "pg/kept_plans.h"
+#include "pg/model_row.h"
 
 namespace cfrec::pg {
 
@@ -125,10 +126,6 @@ int64 next_version(const char *schema) {
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-const char *nullable_text(HeapTuple row, TupleDesc desc, int column) {
-    return SPI_getvalue(row, desc, column);  // NULL stays NULL
-}
-
 // Inserts or replaces the model's catalog row (train_seconds: so far).
 void upsert_catalog(const char *schema, ModelRecord &r, instr_time started);
 
@@ -239,83 +236,68 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
 }  // namespace
 
 bool catalog_has_column(const char *schema, const char *column) {
-    // schema is quoted only when it has to be (quote_identifier).
-    const char *plain = schema;
-    if (schema[0] == '"') {
-        StringInfoData b;
-        initStringInfo(&b);
-        for (const char *c = schema + 1; *c && !(c[0] == '"' && c[1] != '"'); ++c) {
-            appendStringInfoChar(&b, *c);
-            if (c[0] == '"') ++c;  // "" stands for "
-        }
-        plain = b.data;
-    }
-    const Oid relation = get_relname_relid("cfrec_model", get_namespace_oid(plain, true));
+    const Oid relation = model_catalog(schema);
     return OidIsValid(relation) && get_attnum(relation, column) != InvalidAttrNumber;
 }
 
 bool catalog_has_owner(const char *schema) { return catalog_has_column(schema, "owner"); }
 
 ModelRecord find_model(const char *schema, const char *name, Access access) {
-    Oid type[1] = {TEXTOID};
-    Datum value[1] = {text_datum(name)};
-    // The same binary serves a database still at 1.0.x, whose catalog has no
-    // owner column, until ALTER EXTENSION cfrec UPDATE.
-    const bool has_owner = catalog_has_owner(schema);
-    const bool has_readers = catalog_has_column(schema, "readers");  // 1.4.0 on
-    const char *sql = psprintf(
-        "SELECT feedback, algorithm, source, user_column, item_column, rating_column, factors, "
-        "iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, "
-        "items, interactions, loss, train_seconds, version, tableoid, watermark_column, "
-        "watermark, base_version%s%s FROM %s.cfrec_model WHERE name = $1",
-        has_owner ? ", owner" : "", has_readers ? ", readers" : "", schema);
-    int rc = SPI_execute_plan(kept_plan(sql, 1, type), value, nullptr, true, 1);
-    if (rc != SPI_OK_SELECT)
-        elog(ERROR, "cfrec: reading the model catalog failed: %s", SPI_result_code_string(rc));
-    if (SPI_processed == 0)
+    const ModelRow row = read_model_row(schema, name);
+    if (row.tuple == nullptr)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("cfrec model \"%s\" does not exist", name),
                         errhint("Train it with cfrec_train(); SELECT model FROM cfrec_models lists "
                                 "the trained models.")));
-    HeapTuple row = SPI_tuptable->vals[0];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    auto get = [&](int column, bool *isnull) { return SPI_getbinval(row, desc, column, isnull); };
+    // By name: the same binary serves a database still at 1.0.x, whose
+    // catalog has no owner column, until ALTER EXTENSION cfrec UPDATE.
+    auto column = [&](const char *column_name) {
+        const int n = SPI_fnumber(row.desc, column_name);
+        return n == SPI_ERROR_NOATTRIBUTE ? 0 : n;
+    };
+    auto text = [&](const char *column_name) -> char * {
+        const int n = column(column_name);
+        return n == 0 ? nullptr : SPI_getvalue(row.tuple, row.desc, n);
+    };
+    auto value = [&](const char *column_name, bool *isnull) {
+        return SPI_getbinval(row.tuple, row.desc, column(column_name), isnull);
+    };
     bool isnull;
     ModelRecord r;
     r.name = name;
-    r.feedback = SPI_getvalue(row, desc, 1);
-    r.algorithm = SPI_getvalue(row, desc, 2);
-    r.source = SPI_getvalue(row, desc, 3);
-    r.user_column = SPI_getvalue(row, desc, 4);
-    r.item_column = SPI_getvalue(row, desc, 5);
-    r.rating_column = nullable_text(row, desc, 6);
-    r.factors = DatumGetInt32(get(7, &isnull));
-    r.iterations = DatumGetInt32(get(8, &isnull));
-    r.regularization = DatumGetFloat8(get(9, &isnull));
-    Datum alpha = get(10, &isnull);
+    r.feedback = text("feedback");
+    r.algorithm = text("algorithm");
+    r.source = text("source");
+    r.user_column = text("user_column");
+    r.item_column = text("item_column");
+    r.rating_column = text("rating_column");
+    r.factors = DatumGetInt32(value("factors", &isnull));
+    r.iterations = DatumGetInt32(value("iterations", &isnull));
+    r.regularization = DatumGetFloat8(value("regularization", &isnull));
+    Datum alpha = value("alpha", &isnull);
     r.alpha = isnull ? NAN : DatumGetFloat8(alpha);
-    r.seed = DatumGetInt64(get(11, &isnull));
-    r.global_mean = DatumGetFloat8(get(12, &isnull));
-    Datum low = get(13, &isnull);
+    r.seed = DatumGetInt64(value("seed", &isnull));
+    r.global_mean = DatumGetFloat8(value("global_mean", &isnull));
+    Datum low = value("rating_min", &isnull);
     r.rating_min = isnull ? 0.0f : DatumGetFloat4(low);
-    Datum high = get(14, &isnull);
+    Datum high = value("rating_max", &isnull);
     r.rating_max = isnull ? 0.0f : DatumGetFloat4(high);
-    r.users = DatumGetInt64(get(15, &isnull));
-    r.items = DatumGetInt64(get(16, &isnull));
-    r.interactions = DatumGetInt64(get(17, &isnull));
-    r.loss = DatumGetFloat8(get(18, &isnull));
-    r.train_seconds = DatumGetFloat8(get(19, &isnull));
-    r.version = DatumGetInt64(get(20, &isnull));
-    r.catalog = DatumGetObjectId(get(21, &isnull));
-    r.watermark_column = SPI_getvalue(row, desc, 22);
-    r.watermark = SPI_getvalue(row, desc, 23);
-    r.base_version = DatumGetInt64(get(24, &isnull));
-    r.owner = has_owner ? SPI_getvalue(row, desc, 25) : nullptr;
-    r.readers_known = has_readers;
+    r.users = DatumGetInt64(value("users", &isnull));
+    r.items = DatumGetInt64(value("items", &isnull));
+    r.interactions = DatumGetInt64(value("interactions", &isnull));
+    r.loss = DatumGetFloat8(value("loss", &isnull));
+    r.train_seconds = DatumGetFloat8(value("train_seconds", &isnull));
+    r.version = DatumGetInt64(value("version", &isnull));
+    r.catalog = DatumGetObjectId(value("tableoid", &isnull));
+    r.watermark_column = text("watermark_column");
+    r.watermark = text("watermark");
+    r.base_version = DatumGetInt64(value("base_version", &isnull));
+    r.owner = text("owner");
+    r.readers_known = column("readers") != 0;
     r.readers = nullptr;
     r.reader_count = 0;
-    if (has_readers) {
-        Datum readers = get(26, &isnull);
+    if (r.readers_known) {
+        Datum readers = value("readers", &isnull);
         if (!isnull) {
             ArrayType *array = DatumGetArrayTypeP(readers);
             Datum *names;
