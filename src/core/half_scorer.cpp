@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 #if defined(__F16C__) && (defined(__AVX512F__) || defined(__AVX2__))
 #include <immintrin.h>
@@ -27,33 +29,51 @@ HalfItemScorer::HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float>
 #ifdef CFREC_HALF_KERNEL
     if (items.size() > 0 && items.cwiseAbs().maxCoeff() > 60000.0f) return;  // beyond half range
     const int64_t blocks = (items_ + kLanes - 1) / kLanes;
+    std::vector<float> norms(items_);
+    for (int32_t i = 0; i < items_; ++i) norms[i] = items.row(i).norm();
+    own_order_.assign(blocks * kLanes, -1);
+    std::iota(own_order_.begin(), own_order_.begin() + items_, 0);
+    std::stable_sort(own_order_.begin(), own_order_.begin() + items_,
+                     [&](int32_t a, int32_t b) { return norms[a] > norms[b]; });
     own_half_.assign(static_cast<size_t>(blocks) * factors_ * kLanes, 0);
-    for (int32_t i = 0; i < items_; ++i)
-        for (int32_t j = 0; j < factors_; ++j)
-            own_half_[(static_cast<size_t>(i / kLanes) * factors_ + j) * kLanes + i % kLanes] =
-                _cvtss_sh(items(i, j), _MM_FROUND_TO_NEAREST_INT);
     own_norms_.assign(blocks * kLanes, 0.0f);
     own_bias_.assign(blocks * kLanes, 0.0f);
-    for (int32_t i = 0; i < items_; ++i) {
-        own_norms_[i] = items.row(i).norm();
-        max_norm_ = std::max(max_norm_, own_norms_[i]);
-        if (!bias.empty()) own_bias_[i] = bias[i];
+    for (int32_t p = 0; p < items_; ++p) {
+        const int32_t i = own_order_[p];
+        for (int32_t j = 0; j < factors_; ++j)
+            own_half_[(static_cast<size_t>(p / kLanes) * factors_ + j) * kLanes + p % kLanes] =
+                _cvtss_sh(items(i, j), _MM_FROUND_TO_NEAREST_INT);
+        own_norms_[p] = norms[i];
+        if (!bias.empty()) own_bias_[p] = bias[i];
+    }
+    max_norm_ = items_ > 0 ? own_norms_[0] : 0.0f;
+    own_rest_bias_.assign(blocks, 0.0f);
+    float largest = -std::numeric_limits<float>::infinity();
+    for (int64_t b = blocks - 1; b >= 0; --b) {
+        for (int64_t p = b * kLanes; p < std::min<int64_t>((b + 1) * kLanes, items_); ++p)
+            largest = std::max(largest, own_bias_[p]);
+        own_rest_bias_[b] = largest;
     }
     half_ = own_half_.data();
     norms_ = own_norms_.data();
     bias_ = own_bias_.data();
+    order_ = own_order_.data();
+    rest_bias_ = own_rest_bias_.data();
     valid_ = true;
 #endif
 }
 
 HalfItemScorer::HalfItemScorer(int32_t items, int32_t factors, const uint16_t *half,
-                               const float *norms, const float *bias, float max_norm)
+                               const float *norms, const float *bias, const int32_t *order,
+                               const float *rest_bias, float max_norm)
     : items_(items),
       factors_(factors),
       valid_(available()),
       half_(half),
       norms_(norms),
       bias_(bias),
+      order_(order),
+      rest_bias_(rest_bias),
       max_norm_(max_norm) {}
 
 void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t first_block,

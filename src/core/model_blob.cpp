@@ -6,7 +6,7 @@ namespace cfrec::core {
 
 namespace {
 
-constexpr uint64_t kMagic = 0x63667265632d6231ULL;  // "cfrec-b1"
+constexpr uint64_t kMagic = 0x63667265632d6232ULL;  // "cfrec-b2"; see kBlobLayout
 
 // Where each array starts, from the blob's first byte; 0: absent.
 struct Header {
@@ -18,7 +18,7 @@ struct Header {
     int64_t users, items;
     uint64_t user_ids, user_bias, user_factors;
     uint64_t item_ids, item_bias, item_factors, item_counts;
-    uint64_t half, half_norms, half_bias, gram;
+    uint64_t half, half_norms, half_bias, half_order, half_rest_bias, gram;
     int32_t half_items;
     float half_max_norm;
     uint64_t total;
@@ -58,6 +58,8 @@ Layout layout(const BlobSource &s, const BlobExtras &e) {
         h.half = l.place(half->half_count() * 2);
         h.half_norms = l.place(half->padded_items() * 4);
         h.half_bias = l.place(half->padded_items() * 4);
+        h.half_order = l.place(half->padded_items() * 4);
+        h.half_rest_bias = l.place(half->blocks() * 4);
         h.half_items = half->items();
         h.half_max_norm = half->max_norm();
     }
@@ -109,6 +111,8 @@ void write_blob(const BlobSource &s, const BlobExtras &e, void *out) {
         std::memcpy(base + h.half, half->half_data(), half->half_count() * 2);
         std::memcpy(base + h.half_norms, half->norms_data(), half->padded_items() * 4);
         std::memcpy(base + h.half_bias, half->bias_data(), half->padded_items() * 4);
+        std::memcpy(base + h.half_order, half->order_data(), half->padded_items() * 4);
+        std::memcpy(base + h.half_rest_bias, half->rest_bias_data(), half->blocks() * 4);
     }
     if (const Eigen::MatrixXf *gram = e.gram()) std::memcpy(base + h.gram, gram->data(), f * f * 4);
 }
@@ -169,7 +173,8 @@ ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_stor
     if (h.half != 0) {
         half_storage = std::make_unique<HalfItemScorer>(
             h.half_items, h.factors, at<uint16_t>(blob, h.half), at<float>(blob, h.half_norms),
-            at<float>(blob, h.half_bias), h.half_max_norm);
+            at<float>(blob, h.half_bias), at<int32_t>(blob, h.half_order),
+            at<float>(blob, h.half_rest_bias), h.half_max_norm);
         v.half_items = half_storage.get();
     }
     v.item_gram = h.gram != 0 ? at<float>(blob, h.gram) : nullptr;

@@ -46,15 +46,21 @@ namespace {
 // with room to spare. If T is the k-th largest lower bound approx - bound
 // among eligible items, k items score at least T, so every item of the true
 // top k has approx + bound >= T and is among the candidates. Bounds are
-// padded to whole blocks of 16 items; items past the last are never read.
+// padded to whole blocks of 16 positions; positions past the last are never read.
+//
+// The copy holds items by falling norm, so from block b on no item scores
+// above |x| norm_from(b) + bias_from(b) (Cauchy-Schwarz). Once that, with a
+// margin far above float rounding, is below T, the rest cannot reach the
+// top k and the scan stops.
 std::vector<Scored> recommend_two_stage(const ModelView &m, const float *user_vector, int k,
                                         const std::vector<int32_t> &excluded, float offset) {
-    constexpr int64_t kChunkBlocks = 64;  // 1024 items of bounds: stays in L1
+    constexpr int64_t kChunkBlocks = 16;  // 256 positions of bounds: stays in L1
     const HalfItemScorer &half = *m.half_items;
     const int32_t n = static_cast<int32_t>(m.item_ids.size());
     const Eigen::Map<const Eigen::VectorXf> x(user_vector, m.factors());
     const bool explicit_model = m.feedback == Feedback::Explicit;
-    const float scale = std::ldexp(x.norm(), -10);
+    const float x_norm = x.norm();
+    const float scale = std::ldexp(x_norm, -10);
     const float floor = std::ldexp(x.lpNorm<1>(), -24);
 
     // One pass: the k best lower bounds so far give a threshold that only
@@ -63,25 +69,33 @@ std::vector<Scored> recommend_two_stage(const ModelView &m, const float *user_ve
     std::vector<Scored> best;  // min-heap on ranks_before of (item, lower bound)
     best.reserve(k);
     float threshold = -std::numeric_limits<float>::infinity();
+    auto out_of_reach = [&](int64_t block) {
+        if (static_cast<int>(best.size()) < k) return false;
+        const float dot = (x_norm * half.norm_from(block) + floor) * (1.0f + std::ldexp(1.0f, -9));
+        const float bias = half.bias_from(block);
+        // The last term covers rounding when scores and the offset are added.
+        return dot + bias + std::ldexp(dot + std::fabs(bias) + std::fabs(offset), -20) < threshold;
+    };
     struct Candidate {
         int32_t index;
         float upper;
     };
     std::vector<Candidate> kept;
     alignas(64) float lower[kChunkBlocks * 16], upper[kChunkBlocks * 16];
-    for (int64_t b0 = 0; b0 < half.blocks(); b0 += kChunkBlocks) {
+    for (int64_t b0 = 0; b0 < half.blocks() && !out_of_reach(b0); b0 += kChunkBlocks) {
         const int64_t blocks = std::min(kChunkBlocks, half.blocks() - b0);
         half.bounds(x.data(), scale, floor, b0, blocks, lower, upper);
         const int32_t base = static_cast<int32_t>(b0 * 16);
         const int32_t count = std::min<int32_t>(static_cast<int32_t>(blocks * 16), n - base);
         for (int32_t j = 0; j < count; j += 16) {
+            if (j > 0 && out_of_reach(b0 + j / 16)) break;
             const int32_t end = std::min(count, j + 16);
             bool any = false;  // 16 at a time: vector compares in the common case
             for (int32_t t = j; t < end; ++t) any |= upper[t] >= threshold;
             if (!any) continue;
             for (int32_t t = j; t < end; ++t) {
                 if (!(upper[t] >= threshold)) continue;
-                const int32_t i = base + t;
+                const int32_t i = half.item_at(base + t);
                 if (std::binary_search(excluded.begin(), excluded.end(), i)) continue;
                 kept.push_back({i, upper[t]});
                 if (static_cast<int>(best.size()) < k) {

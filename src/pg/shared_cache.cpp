@@ -25,6 +25,10 @@ namespace cfrec::pg {
 
 namespace {
 
+// Named after the blob layout: a build with another layout, loaded into a
+// running server, starts a registry of its own instead of misreading blobs.
+constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 2";
+static_assert(core::kBlobLayout == 2, "name the registry after the new layout");
 constexpr int kSlots = 64;           // models cached at once, server-wide
 constexpr size_t kNameBytes = 1025;  // model names have at most 1024 bytes
 
@@ -85,7 +89,7 @@ void attach_registry() {
     if (previous_startup) previous_startup();
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
     bool found;
-    void *memory = ShmemInitStruct("cfrec shared model cache", sizeof(Registry), &found);
+    void *memory = ShmemInitStruct(kRegistryName, sizeof(Registry), &found);
     if (!found) init_registry(memory);
     LWLockRelease(AddinShmemInitLock);
     registry_pointer = static_cast<Registry *>(memory);
@@ -97,7 +101,7 @@ Registry *registry() {
     if (registry_pointer == nullptr) {
         bool found;
         registry_pointer = static_cast<Registry *>(GetNamedDSMSegment(
-            "cfrec shared model cache", sizeof(Registry), init_registry, &found));
+            kRegistryName, sizeof(Registry), init_registry, &found));
     }
 #endif
     if (registry_pointer != nullptr)

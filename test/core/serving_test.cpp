@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/parallel.h"
@@ -122,6 +123,50 @@ TEST(ParallelFor, VisitsEveryIndexOnceAndPropagatesErrors) {
                  std::runtime_error);
 }
 
+namespace {
+
+// Users 0..users-1 with factors drawn uniformly from [-shift, 1 - shift)
+// and biases bias_step * u.
+void add_users(core::FactorModel &m, int users, core::SplitMix64 &rng, double shift,
+               float bias_step) {
+    const int f = static_cast<int>(m.item_factors.cols());
+    m.user_factors = core::FactorMatrix(users, f);
+    for (int u = 0; u < users; ++u) {
+        m.user_ids.push_back(u);
+        m.user_bias.push_back(bias_step * u);
+        for (int j = 0; j < f; ++j)
+            m.user_factors(u, j) = static_cast<float>(rng.uniform() - shift);
+    }
+}
+
+// Exact scores of every item for user u, as a full computation gives them.
+std::vector<float> exact_scores(const core::FactorModel &m, int u) {
+    const int items = static_cast<int>(m.item_ids.size());
+    std::vector<float> exact(items);
+    for (int i = 0; i < items; ++i) {
+        exact[i] = m.item_factors.row(i).dot(m.user_factors.row(u));
+        if (m.feedback == core::Feedback::Explicit)
+            exact[i] += static_cast<float>(m.global_mean) + m.user_bias[u] + m.item_bias[i];
+    }
+    return exact;
+}
+
+// recommend()'s top k (two-stage when the model has a half copy) equals a
+// full sort of the exact scores: same items, same order, same scores.
+void expect_exact_top_k(const core::FactorModel &m, int u, int k,
+                        const std::vector<int32_t> &excluded) {
+    const std::vector<float> exact = exact_scores(m, u);
+    const auto want = core::top_k(exact.data(), static_cast<int32_t>(exact.size()), k, excluded);
+    const auto got = core::recommend(m, u, k, excluded);
+    ASSERT_EQ(got.size(), want.size()) << "user " << u << " k " << k;
+    for (size_t j = 0; j < want.size(); ++j) {
+        EXPECT_EQ(got[j].index, want[j].index) << "user " << u << " k " << k << " rank " << j;
+        EXPECT_EQ(got[j].score, want[j].score);
+    }
+}
+
+}  // namespace
+
 TEST(HalfScorer, TwoStageTopKIsExact) {
     if (!core::HalfItemScorer::available()) GTEST_SKIP() << "no F16C kernel in this build";
     core::SplitMix64 rng(21);
@@ -131,7 +176,6 @@ TEST(HalfScorer, TwoStageTopKIsExact) {
         m.global_mean = 3.0;
         const int items = 3001, f = 33, users = 40;  // odd sizes: partial blocks, tails
         m.item_factors = core::FactorMatrix(items, f);
-        m.user_factors = core::FactorMatrix(users, f);
         for (int i = 0; i < items; ++i) {
             m.item_ids.push_back(i);
             m.item_bias.push_back(static_cast<float>(rng.uniform() - 0.5) * 0.1f);
@@ -141,12 +185,7 @@ TEST(HalfScorer, TwoStageTopKIsExact) {
         }
         for (int i = 0; i < items; i += 97)
             m.item_factors.row(i + 1) = m.item_factors.row(i);  // ties
-        for (int u = 0; u < users; ++u) {
-            m.user_ids.push_back(u);
-            m.user_bias.push_back(0.1f * u);
-            for (int j = 0; j < f; ++j)
-                m.user_factors(u, j) = static_cast<float>(rng.uniform() - 0.5);
-        }
+        add_users(m, users, rng, 0.5, 0.1f);
         core::prepare_for_serving(m);
         ASSERT_TRUE(m.half_items);
         for (int u = 0; u < users; ++u) {
@@ -154,23 +193,48 @@ TEST(HalfScorer, TwoStageTopKIsExact) {
             for (int e = 0; e < 50; ++e)
                 excluded.push_back(static_cast<int32_t>(rng.next() % items));
             std::sort(excluded.begin(), excluded.end());
-            // Reference: exact dot products, full sort.
-            std::vector<float> exact(items);
-            for (int i = 0; i < items; ++i) {
-                exact[i] = m.item_factors.row(i).dot(m.user_factors.row(u));
-                if (feedback == core::Feedback::Explicit)
-                    exact[i] += static_cast<float>(m.global_mean) + m.user_bias[u] + m.item_bias[i];
-            }
-            for (int k : {1, 10, 100}) {
-                auto want = core::top_k(exact.data(), items, k, excluded);
-                auto got = core::recommend(m, u, k, excluded);
-                ASSERT_EQ(got.size(), want.size());
-                for (size_t j = 0; j < want.size(); ++j) {
-                    EXPECT_EQ(got[j].index, want[j].index)
-                        << "user " << u << " k " << k << " rank " << j;
-                    EXPECT_EQ(got[j].score, want[j].score);
-                }
-            }
+            for (int k : {1, 10, 100}) expect_exact_top_k(m, u, k, excluded);
+        }
+    }
+}
+
+// Popularity-driven factors: a few items with large norms, a long tail of
+// small ones. The scan stops early there; it must still give the exact top k,
+// also when the best items are excluded, with ties at the cut, and with item
+// biases that favour the tail.
+TEST(HalfScorer, TwoStageIsExactWhenItStopsEarly) {
+    if (!core::HalfItemScorer::available()) GTEST_SKIP() << "no F16C kernel in this build";
+    core::SplitMix64 rng(5);
+    for (auto feedback : {core::Feedback::Implicit, core::Feedback::Explicit}) {
+        core::FactorModel m;
+        m.feedback = feedback;
+        m.global_mean = 3.5;
+        const int items = 5003, f = 24, users = 30;
+        m.item_factors = core::FactorMatrix(items, f);
+        for (int i = 0; i < items; ++i) {
+            m.item_ids.push_back(1000 + i);
+            const float scale =
+                1.0f / std::pow(1.0f + static_cast<float>((i * 7919) % items), 0.8f);
+            // Explicit: the tail has the larger biases, so bias_from matters.
+            m.item_bias.push_back(feedback == core::Feedback::Explicit
+                                      ? 0.3f * static_cast<float>(rng.uniform()) * (1.0f - scale)
+                                      : 0.0f);
+            for (int j = 0; j < f; ++j)
+                m.item_factors(i, j) = static_cast<float>(rng.uniform() - 0.3) * scale;
+        }
+        for (int i = 0; i < items; i += 211)
+            m.item_factors.row((i + 5) % items) = m.item_factors.row(i);
+        add_users(m, users, rng, 0.3, 0.05f);
+        core::prepare_for_serving(m);
+        ASSERT_TRUE(m.half_items);
+        for (int u = 0; u < users; ++u) {
+            // Exclude some of the user's best items, as seen items would be.
+            const std::vector<float> exact = exact_scores(m, u);
+            std::vector<int32_t> excluded;
+            for (const auto &s : core::top_k(exact.data(), items, 5, {}))
+                if (s.index % 2 == u % 2) excluded.push_back(s.index);
+            std::sort(excluded.begin(), excluded.end());
+            for (int k : {1, 10, 50, items}) expect_exact_top_k(m, u, k, excluded);
         }
     }
 }
