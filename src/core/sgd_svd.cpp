@@ -11,18 +11,11 @@
 namespace cfrec::core {
 
 SgdSvd::SgdSvd(Interactions data, const TrainOptions &options)
-    : data_(std::move(data)), options_(options) {
-    const auto &v = data_.by_user.values;
-    rating_range(v, &mean_, &min_, &max_);
-    user_of_.resize(v.size());
+    : SgdBiasedTrainer(std::move(data), options) {
+    user_of_.resize(data_.by_user.values.size());
     for (int32_t u = 0; u < data_.by_user.rows(); ++u)
         std::fill(user_of_.begin() + data_.by_user.indptr[u],
                   user_of_.begin() + data_.by_user.indptr[u + 1], u);
-    // Small random factors on both sides (SGD needs both non-zero to move).
-    users_ = random_factors(data_.user_ids, options.factors, options.seed, 1, 0.1f);
-    items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, 0.1f);
-    user_bias_.assign(data_.user_ids.size(), 0.0f);
-    item_bias_.assign(data_.item_ids.size(), 0.0f);
 }
 
 IterationReport SgdSvd::step(const StopCheck &stop) {
@@ -64,8 +57,7 @@ IterationReport SgdSvd::step(const StopCheck &stop) {
 }
 
 FactorModel SgdSvd::take_model() {
-    return explicit_model(data_, mean_, min_, max_, std::move(user_bias_), std::move(item_bias_),
-                          std::move(users_), std::move(items_));
+    return finished_model();
 }
 
 }  // namespace cfrec::core

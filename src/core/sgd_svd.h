@@ -4,25 +4,18 @@
 // seed gives the same model everywhere; rows are visited in a seeded order.
 #pragma once
 
-#include "core/trainer.h"
+#include "core/sgd_biased.h"
 
 namespace cfrec::core {
 
-class SgdSvd : public Trainer {
+class SgdSvd : public SgdBiasedTrainer {
   public:
     SgdSvd(Interactions data, const TrainOptions &options);
     IterationReport step(const StopCheck &stop) override;
     FactorModel take_model() override;
 
   private:
-    Interactions data_;
-    TrainOptions options_;
-    double mean_ = 0.0;
-    float min_ = 0.0f, max_ = 0.0f;
     std::vector<int32_t> user_of_;  // the user of each rating, in by_user order
-    FactorMatrix users_, items_;
-    std::vector<float> user_bias_, item_bias_;
-    int iteration_ = 0;
 };
 
 }  // namespace cfrec::core

@@ -10,13 +10,8 @@
 namespace cfrec::core {
 
 SgdSvdPlusPlus::SgdSvdPlusPlus(Interactions data, const TrainOptions &options)
-    : data_(std::move(data)), options_(options) {
-    rating_range(data_.by_user.values, &mean_, &min_, &max_);
-    users_ = random_factors(data_.user_ids, options.factors, options.seed, 1, 0.1f);
-    items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, 0.1f);
+    : SgdBiasedTrainer(std::move(data), options) {
     implicit_ = random_factors(data_.item_ids, options.factors, options.seed, 3, 0.1f);
-    user_bias_.assign(data_.user_ids.size(), 0.0f);
-    item_bias_.assign(data_.item_ids.size(), 0.0f);
 }
 
 IterationReport SgdSvdPlusPlus::step(const StopCheck &stop) {
@@ -91,8 +86,7 @@ FactorModel SgdSvdPlusPlus::take_model() {
         users_.row(u) += sum / std::sqrt(static_cast<float>(n));
     }
     implicit_.resize(0, 0);
-    return explicit_model(data_, mean_, min_, max_, std::move(user_bias_), std::move(item_bias_),
-                          std::move(users_), std::move(items_));
+    return finished_model();
 }
 
 }  // namespace cfrec::core

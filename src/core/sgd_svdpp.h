@@ -12,24 +12,18 @@
 // against the item factors as explicit ALS does.
 #pragma once
 
-#include "core/trainer.h"
+#include "core/sgd_biased.h"
 
 namespace cfrec::core {
 
-class SgdSvdPlusPlus : public Trainer {
+class SgdSvdPlusPlus : public SgdBiasedTrainer {
   public:
     SgdSvdPlusPlus(Interactions data, const TrainOptions &options);
     IterationReport step(const StopCheck &stop) override;
     FactorModel take_model() override;
 
   private:
-    Interactions data_;
-    TrainOptions options_;
-    double mean_ = 0.0;
-    float min_ = 0.0f, max_ = 0.0f;
-    FactorMatrix users_, items_, implicit_;  // p, q and y
-    std::vector<float> user_bias_, item_bias_;
-    int iteration_ = 0;
+    FactorMatrix implicit_;  // y (users_ and items_ are p and q)
 };
 
 }  // namespace cfrec::core
