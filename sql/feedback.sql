@@ -65,8 +65,6 @@ SELECT metric, value FROM cfrec_online_metrics('no_such_model');
 -- that has its privileges: session ids are readable by everyone (issue 13, M2).
 CREATE ROLE regress_cfrec_app1;
 CREATE ROLE regress_cfrec_app2;
-GRANT INSERT ON cfrec_impressions TO regress_cfrec_app1, regress_cfrec_app2;
-GRANT INSERT, UPDATE ON cfrec_reactions TO regress_cfrec_app1, regress_cfrec_app2;
 SELECT cfrec_grant('fb', 'regress_cfrec_app1'), cfrec_grant('fb', 'regress_cfrec_app2');
 SET ROLE regress_cfrec_app1;
 SELECT DISTINCT session_id AS s_app1 FROM cfrec_serve(1, 3, 'fb') \gset
@@ -74,6 +72,11 @@ SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 1));
 RESET ROLE;
 SET ROLE regress_cfrec_app2;
 SELECT cfrec_feedback(:'s_app1', shown(:'s_app1', 2));
+-- Nor can it write reactions or sessions itself: only cfrec's functions do.
+INSERT INTO cfrec_reactions (session_id, item_id, liked) VALUES (:'s_app1', 1, true);
+UPDATE cfrec_reactions SET liked = false WHERE session_id = :'s_app1';
+INSERT INTO cfrec_impressions (session_id, item_id, model, user_id, rank, served_by)
+VALUES (gen_random_uuid(), 1, 'fb', 1, 1, 'regress_cfrec_app2');
 RESET ROLE;
 -- Without a grant on the model, a role sees none of its sessions or reactions.
 SELECT cfrec_revoke('fb', 'regress_cfrec_app2');

@@ -86,8 +86,7 @@ GRANT SELECT ON als_users, als_items, ratings TO regress_cfrec_importer;
 SET ROLE regress_cfrec_importer;
 SELECT cfrec_import_model('mine', 'als_users', 'als_items', 'ratings', feedback => 'implicit', rating_column => NULL);
 RESET ROLE;
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_importer;
-GRANT USAGE ON SEQUENCE cfrec_model_version_seq TO regress_cfrec_importer;
+GRANT cfrec_trainer TO regress_cfrec_importer;
 SET ROLE regress_cfrec_importer;
 DO $$ BEGIN  -- 'spark' belongs to the bootstrap superuser, whose name varies
     PERFORM cfrec_import_model('spark', 'als_users', 'als_items', 'ratings', feedback => 'implicit',

@@ -4,9 +4,7 @@ SET client_min_messages = warning;
 CREATE ROLE regress_cfrec_trainer;
 CREATE TABLE secret_ratings AS SELECT * FROM ratings;
 CREATE INDEX ON secret_ratings (user_id);
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_trainer;
-GRANT INSERT ON cfrec_training_log TO regress_cfrec_trainer;
-GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_trainer;
+GRANT cfrec_trainer TO regress_cfrec_trainer;
 SET ROLE regress_cfrec_trainer;
 SELECT cfrec_train('secret_ratings', model => 'stolen', iterations => 1);
 RESET ROLE;
@@ -15,20 +13,25 @@ CREATE TABLE regress_victim (x int);
 SET ROLE regress_cfrec_trainer;
 SELECT model, users FROM cfrec_train('secret_ratings', model => 'granted', iterations => 1);
 SELECT trained_by FROM cfrec_models WHERE model = 'granted';
--- A role that may write cfrec's tables still cannot make others run its SQL:
--- a planted source name is parsed as a name, never pasted into a query.
+-- A trainer cannot write cfrec's tables row by row: only cfrec's functions do.
+UPDATE cfrec_model SET source = 'x' WHERE name = 'granted';
+DELETE FROM cfrec_user_factors WHERE model = 'granted';
+INSERT INTO cfrec_training_log (model, operation, started_at, seconds, outcome, run_by)
+VALUES ('granted', 'train', '2099-01-01', 0, 'error', 'regress_cfrec_trainer');
+SELECT nextval('cfrec_model_version_seq');
+RESET ROLE;
+-- Nor would a doctored row make others run SQL: a planted source name is
+-- parsed as a name, never pasted into a query.
 UPDATE cfrec_model SET source = 'public.secret_ratings WHERE false; DROP TABLE regress_victim; --'
 WHERE name = 'granted';
-RESET ROLE;
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'granted');
 SELECT to_regclass('regress_victim') IS NOT NULL AS victim_still_there;
 UPDATE cfrec_model SET source = 'public.secret_ratings' WHERE name = 'granted';
--- Without write grants on cfrec's tables a role can serve but not train.
-REVOKE INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors FROM regress_cfrec_trainer;
+-- Out of cfrec_trainer, a role can serve but not train.
+REVOKE cfrec_trainer FROM regress_cfrec_trainer;
 SET ROLE regress_cfrec_trainer;
 SELECT count(*) FROM cfrec_recommend(1, 3, model => 'granted');
 SELECT cfrec_train('secret_ratings', model => 'granted', iterations => 1);
-SELECT cfrec_drop_model('granted');
 RESET ROLE;
 -- Serving with exclude_seen reads the source as the caller too.
 REVOKE SELECT ON secret_ratings FROM regress_cfrec_trainer;
@@ -45,13 +48,13 @@ SET ROLE regress_cfrec_nobody;
 SELECT cfrec_train('secret_ratings', model => 'granted', iterations => 1);
 SELECT * FROM cfrec_update('granted');
 RESET ROLE;
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_trainer;
+GRANT cfrec_trainer TO regress_cfrec_trainer;
 SET ROLE regress_cfrec_trainer;
 SELECT cfrec_train('secret_ratings', model => 'granted', user_column => repeat('u', 5000000));
 RESET ROLE;
 SELECT pg_sleep(0.5);  -- a worker would have written by now
 SELECT count(*) AS rows_by_nobody FROM cfrec_training_log WHERE run_by = 'regress_cfrec_nobody';
-REVOKE INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors FROM regress_cfrec_trainer;
+REVOKE cfrec_trainer FROM regress_cfrec_trainer;
 DROP OWNED BY regress_cfrec_nobody;
 DROP ROLE regress_cfrec_nobody;
 SELECT cfrec_drop_model('granted');
@@ -83,10 +86,7 @@ DROP ROLE regress_cfrec_trainer;
 -- change Alice's model until she grants him her role.
 CREATE ROLE regress_cfrec_alice;
 CREATE ROLE regress_cfrec_bob;
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors
-    TO regress_cfrec_alice, regress_cfrec_bob;
-GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_alice, regress_cfrec_bob;
-GRANT INSERT ON cfrec_training_log TO regress_cfrec_alice, regress_cfrec_bob;
+GRANT cfrec_trainer TO regress_cfrec_alice, regress_cfrec_bob;
 CREATE SCHEMA alice AUTHORIZATION regress_cfrec_alice;
 GRANT USAGE ON SCHEMA alice TO regress_cfrec_bob;
 SET search_path = alice, public;

@@ -40,9 +40,7 @@ DROP TABLE seen_child;
 -- owner, under the owner's policies (forced here, so they bind the table's
 -- owner too); the direct read steps aside and the query applies them.
 CREATE ROLE regress_cfrec_seen;
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_seen;
-GRANT INSERT ON cfrec_training_log TO regress_cfrec_seen;
-GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_seen;
+GRANT cfrec_trainer TO regress_cfrec_seen;
 ALTER TABLE seen_btree OWNER TO regress_cfrec_seen;
 SET ROLE regress_cfrec_seen;
 SELECT 1 FROM cfrec_train('seen_btree', 'seen_r', feedback => 'implicit', rating_column => NULL, factors => 4, iterations => 5);

@@ -38,9 +38,7 @@ DELETE FROM log_ratings WHERE rating = 'NaN';
 -- caller's privileges), with its oversized argument refused before any work.
 CREATE ROLE regress_cfrec_logger;
 GRANT SELECT ON log_ratings TO regress_cfrec_logger;
-GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO regress_cfrec_logger;
-GRANT INSERT ON cfrec_training_log TO regress_cfrec_logger;
-GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO regress_cfrec_logger;
+GRANT cfrec_trainer TO regress_cfrec_logger;
 SET ROLE regress_cfrec_logger;
 SELECT cfrec_train('log_ratings', model => 'logged_by', user_column => repeat('u', 5000000));
 RESET ROLE;

@@ -1,8 +1,10 @@
 #include "core/model_patch.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
+#include "core/errors.h"
 #include "core/serving.h"
 
 namespace cfrec::core {
@@ -59,6 +61,9 @@ void insert_rows(SideRef side, const ChangedRows &rows, const std::vector<size_t
 
 void apply_changes(FactorModel &m, Side side, const ChangedRows &rows) {
     if (rows.n == 0) return;
+    if (rows.width != m.factors())
+        throw Error(ErrorKind::DataError, "changed factor rows have " + std::to_string(rows.width) +
+                                              " factors, the model " + std::to_string(m.factors()));
     const bool items = side == Side::Items;
     SideRef s{items ? m.item_ids : m.user_ids, items ? m.item_bias : m.user_bias,
               items ? m.item_factors : m.user_factors, items ? &m.item_counts : nullptr};

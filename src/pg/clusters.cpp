@@ -1,6 +1,7 @@
 // SQL entry points cfrec_kmeans and cfrec_describe_clusters: k-means of a
 // model's user or item vectors, as read from the serving cache.
 #include "core/kmeans.h"
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
@@ -71,7 +72,7 @@ PG_FUNCTION_INFO_V1(cfrec_describe_clusters);
 extern "C" Datum cfrec_kmeans(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     const Clustered c = cluster(fcinfo, schema);
     const core::Clustering &k = **c.clustering;
     const core::Span<int64_t> ids =
@@ -82,7 +83,7 @@ extern "C" Datum cfrec_kmeans(PG_FUNCTION_ARGS) {
         bool nulls[3] = {false, false, false};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);
     }
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }
 
@@ -90,7 +91,7 @@ extern "C" Datum cfrec_describe_clusters(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     const int32 top = int_argument(fcinfo, kTop, "top", 1, 1000);
     ResultSet rs = begin_result_set(fcinfo);
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     const Clustered c = cluster(fcinfo, schema);
     const core::Clustering &k = **c.clustering;
     auto *described = ContextOwned<std::vector<core::ClusterItem>>::create(CurrentMemoryContext);
@@ -109,6 +110,6 @@ extern "C" Datum cfrec_describe_clusters(PG_FUNCTION_ARGS) {
         bool nulls[5] = {false, false, false, false, false};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);
     }
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/evaluation.h"
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/context_owned.h"
@@ -71,7 +72,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     ResultSet rs = begin_result_set(fcinfo);
     MemoryContext call_context = CurrentMemoryContext;
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     const ModelRecord record = find_model(schema, name);
     const bool implicit = strcmp(record.feedback, "implicit") == 0;
     const char *rating_column =
@@ -158,6 +159,6 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     put(rs, "coverage", e.coverage);
     put(rs, "users", static_cast<double>(e.users));
     put(rs, "users_unknown", static_cast<double>(e.users_unknown));
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }

@@ -76,13 +76,17 @@ void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::ve
 
 namespace {
 
-core::ChangedRows changed_rows(const StoredSide &side) {
-    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count)};
+// Whether a cached model is the one the catalog row describes, beyond its
+// version: the same width and numbers of users and items.
+bool same_shape(const core::FactorModel &m, const ModelRecord &r) {
+    return m.factors() == r.factors && static_cast<int64>(m.user_ids.size()) == r.users &&
+           static_cast<int64>(m.item_ids.size()) == r.items;
 }
 
 // Brings the cached entry up to r.version by reading only the factor rows
 // written since, when refreshes (which never remove rows without moving
-// base_version) are all that happened. False when it must reload whole.
+// base_version) are all that happened, at the entry's width. False when it
+// must reload whole.
 bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel **model) {
     // The key is made inside each guarded block: no C++ object may be alive
     // across read_side, which can raise an ERROR.
@@ -90,7 +94,7 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
     call_cpp([&] {
         auto it = cache().entries.find(key_of(r));
         if (it != cache().entries.end() && it->second.base_version == r.base_version &&
-            it->second.version < r.version)
+            it->second.version < r.version && it->second.model->factors() == r.factors)
             since = it->second.version;
     });
     if (since < 0) return false;
@@ -103,14 +107,13 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
         // Calls still holding the model (pins) keep the old one unchanged.
         std::shared_ptr<core::FactorModel> m =
             e.model.use_count() == 1 ? e.model : std::make_shared<core::FactorModel>(*e.model);
-        core::apply_changes(*m, core::Side::Users, changed_rows(users));
-        core::apply_changes(*m, core::Side::Items, changed_rows(items));
+        core::apply_changes(*m, core::Side::Users, changed_rows(users, r.factors));
+        core::apply_changes(*m, core::Side::Items, changed_rows(items, r.factors));
         Cache &c = cache();
         c.bytes -= e.bytes;
         e.bytes = model_bytes(*m);
         c.bytes += e.bytes;
-        if (static_cast<int64>(m->user_ids.size()) != r.users ||
-            static_cast<int64>(m->item_ids.size()) != r.items) {
+        if (!same_shape(*m, r)) {
             c.bytes -= e.bytes;  // out of step with the catalog: reload whole
             c.entries.erase(key);
             return;
@@ -135,7 +138,8 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
     call_cpp([&] {
         Cache &c = cache();
         auto it = c.entries.find(key_of(r));
-        if (it != c.entries.end() && it->second.version == r.version) {
+        if (it != c.entries.end() && it->second.version == r.version &&
+            same_shape(*it->second.model, r)) {
             model = it->second.model.get();
             ++it->second.hits;
             it->second.last_used = ++c.tick;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "pg/arrays.h"
+#include "pg/catalog_writer.h"
 #include "pg/kept_plans.h"
 #include "pg/model_row.h"
 
@@ -126,8 +127,9 @@ int64 next_version(const char *schema) {
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-// Inserts or replaces the model's catalog row (train_seconds: so far).
-void upsert_catalog(const char *schema, ModelRecord &r, instr_time started);
+// Inserts or replaces the model's catalog row (train_seconds: so far),
+// trained by the role `caller`, who owns it if it is new.
+void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid caller);
 
 }  // namespace
 
@@ -137,8 +139,10 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started);
 // a role that may not train cannot block those who may.
 void store_model(const char *schema, ModelRecord &r, const core::FactorModel &model,
                  instr_time started) {
+    const Oid caller = GetUserId();
+    const CatalogWrite as_catalog = begin_catalog_write(schema);
     r.version = next_version(schema);
-    upsert_catalog(schema, r, started);
+    upsert_catalog(schema, r, started, caller);
 
     Oid name_type[1] = {TEXTOID};
     Datum name_value[1] = {text_datum(r.name)};
@@ -159,20 +163,21 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
     Datum values[2] = {text_datum(r.name), Float8GetDatum(r.train_seconds)};
     run(psprintf("UPDATE %s.cfrec_model SET train_seconds = $2 WHERE name = $1", schema), 2, types,
         values, nullptr, SPI_OK_UPDATE);
+    end_catalog_write(as_catalog);
 }
 
 namespace {
 
-void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
+void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid caller) {
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, started);
     r.train_seconds = INSTR_TIME_GET_DOUBLE(elapsed);
-    Oid types[23] = {TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,
+    Oid types[24] = {TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,   TEXTOID,
                      TEXTOID,   INT4OID,   INT4OID,   FLOAT8OID, FLOAT8OID, INT8OID,
                      FLOAT8OID, FLOAT4OID, FLOAT4OID, INT8OID,   INT8OID,   INT8OID,
-                     FLOAT8OID, FLOAT8OID, INT8OID,   TEXTOID,   TEXTOID};
-    Datum v[23] = {text_datum(r.name),
+                     FLOAT8OID, FLOAT8OID, INT8OID,   TEXTOID,   TEXTOID,   OIDOID};
+    Datum v[24] = {text_datum(r.name),
                    text_datum(r.feedback),
                    text_datum(r.algorithm),
                    text_datum(r.source),
@@ -194,9 +199,10 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
                    Float8GetDatum(r.train_seconds),
                    Int64GetDatum(r.version),
                    r.watermark_column ? text_datum(r.watermark_column) : 0,
-                   r.watermark ? text_datum(r.watermark) : 0};
+                   r.watermark ? text_datum(r.watermark) : 0,
+                   ObjectIdGetDatum(caller)};
     const bool explicit_model = strcmp(r.feedback, "explicit") == 0;
-    char nulls[24] = "                       ";
+    char nulls[25] = "                        ";
     if (!r.rating_column) nulls[6] = 'n';
     if (std::isnan(r.alpha)) nulls[10] = 'n';
     if (!explicit_model) nulls[13] = nulls[14] = 'n';
@@ -206,7 +212,11 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
     // owner (the upsert's UPDATE leaves the column alone).
     const bool has_owner = catalog_has_owner(schema);
     const char *owner_column = has_owner ? ", owner" : "";
-    const char *owner_value = has_owner ? ", CURRENT_USER" : "";
+    // By OID (regrole) from 1.9.0 on, by name before.
+    const char *owner_value =
+        !has_owner ? ""
+        : owner_is_regrole(schema) ? ", $24::pg_catalog.regrole"
+                                   : ", pg_catalog.pg_get_userbyid($24)";
     run(psprintf(
             "INSERT INTO %s.cfrec_model AS m (name, feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
@@ -214,7 +224,8 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
             "train_seconds, version, base_version, watermark_column, watermark, trained_at, "
             "trained_by%s) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
-            "$18, $19, $20, $21, $21, $22, $23, pg_catalog.clock_timestamp(), CURRENT_USER%s) "
+            "$18, $19, $20, $21, $21, $22, $23, pg_catalog.clock_timestamp(), "
+            "pg_catalog.pg_get_userbyid($24)%s) "
             "ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, "
             "item_column, rating_column, factors, iterations, regularization, alpha, seed, "
             "global_mean, rating_min, rating_max, users, items, interactions, loss, "
@@ -230,7 +241,7 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started) {
             "EXCLUDED.watermark_column, EXCLUDED.watermark, EXCLUDED.trained_at, "
             "EXCLUDED.trained_by, NULL, 0, NULL, NULL)",
             schema, owner_column, owner_value),
-        23, types, v, nulls, SPI_OK_INSERT);
+        24, types, v, nulls, SPI_OK_INSERT);
 }
 
 }  // namespace
@@ -241,6 +252,12 @@ bool catalog_has_column(const char *schema, const char *column) {
 }
 
 bool catalog_has_owner(const char *schema) { return catalog_has_column(schema, "owner"); }
+
+bool owner_is_regrole(const char *schema) {
+    const Oid relation = model_catalog(schema);
+    const AttrNumber owner = get_attnum(relation, "owner");
+    return owner != InvalidAttrNumber && get_atttype(relation, owner) == REGROLEOID;
+}
 
 ModelRecord find_model(const char *schema, const char *name, Access access) {
     const ModelRow row = read_model_row(schema, name);
@@ -292,21 +309,32 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
     r.watermark_column = text("watermark_column");
     r.watermark = text("watermark");
     r.base_version = DatumGetInt64(value("base_version", &isnull));
-    r.owner = text("owner");
-    r.readers_known = column("readers") != 0;
+    const int owner_column = column("owner");
+    r.owner_known = owner_column != 0;
+    r.owner = InvalidOid;
+    if (r.owner_known &&
+        !stored_role(value("owner", &isnull), SPI_gettypeid(row.desc, owner_column), &r.owner))
+        r.owner = InvalidOid;  // a dropped role: only superusers pass
+    const int readers_column = column("readers");
+    r.readers_known = readers_column != 0;
     r.readers = nullptr;
     r.reader_count = 0;
     if (r.readers_known) {
         Datum readers = value("readers", &isnull);
         if (!isnull) {
-            ArrayType *array = DatumGetArrayTypeP(readers);
-            Datum *names;
-            bool *null_names;
-            deconstruct_array(array, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &names,
-                              &null_names, &r.reader_count);
-            auto *list = static_cast<const char **>(palloc0(sizeof(char *) * (r.reader_count + 1)));
-            for (int i = 0; i < r.reader_count; ++i)
-                list[i] = null_names[i] ? "" : pstrdup(NameStr(*DatumGetName(names[i])));
+            // regrole[] from 1.9.0 on, name[] before.
+            const bool by_name = SPI_gettypeid(row.desc, readers_column) == NAMEARRAYOID;
+            Datum *roles;
+            bool *null_roles;
+            int n;
+            deconstruct_array(DatumGetArrayTypeP(readers), by_name ? NAMEOID : REGROLEOID,
+                              by_name ? NAMEDATALEN : sizeof(Oid), !by_name,
+                              by_name ? TYPALIGN_CHAR : TYPALIGN_INT, &roles, &null_roles, &n);
+            Oid *list = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
+            for (int i = 0; i < n; ++i)
+                if (!null_roles[i] &&
+                    stored_role(roles[i], by_name ? NAMEOID : REGROLEOID, &list[r.reader_count]))
+                    ++r.reader_count;
             r.readers = list;
         }
     }
@@ -416,6 +444,11 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items, 
     return side;
 }
 
+core::ChangedRows changed_rows(const StoredSide &side, int width) {
+    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count),
+            width};
+}
+
 void free_side(StoredSide &side) {
     pfree(side.ids);
     pfree(side.bias);
@@ -440,123 +473,19 @@ const char *source_relation(const ModelRecord &r, Oid *relation_out) {
                                       get_rel_name(relation));
 }
 
-namespace {
-
-Oid owner_oid(const ModelRecord &r) {
-    const Oid owner = get_role_oid(r.owner, true);
-    if (!OidIsValid(owner))
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                        errmsg("role \"%s\", the owner of cfrec model \"%s\", no longer exists",
-                               r.owner, r.name),
-                        errhint("A superuser can give the model another owner: UPDATE cfrec_model "
-                                "SET owner = '...' WHERE name = '...'.")));
-    return owner;
-}
-
-}  // namespace
-
-void require_model_owner(const ModelRecord &r) {
-    if (r.owner == nullptr) return;  // a catalog from before 1.1.0: no owners yet
-    if (!has_privs_of_role(GetUserId(), owner_oid(r)))
-        ereport(ERROR,
-                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("must have the privileges of role \"%s\", the owner of cfrec model \"%s\"",
-                        r.owner, r.name),
-                 errhint("The owner can share its models: GRANT %s TO your_role.",
-                         quote_identifier(r.owner))));
-}
-
-const char *require_owner_if_exists(const char *schema, const char *name) {
-    if (!catalog_has_owner(schema)) return nullptr;
-    Oid types[1] = {TEXTOID};
-    Datum values[1] = {text_datum(name)};
-    run(psprintf("SELECT owner FROM %s.cfrec_model WHERE name = $1", schema), 1, types, values,
-        nullptr, SPI_OK_SELECT);
-    if (SPI_processed == 0) return nullptr;  // a new model: the caller will own it
-    ModelRecord r{};
-    r.name = name;
-    r.owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    require_model_owner(r);
-    char *owner = static_cast<char *>(SPI_palloc(strlen(r.owner) + 1));
-    strcpy(owner, r.owner);
-    return owner;
-}
-
-namespace {
-
-// Has the caller the privileges of the role called `role`? A dropped role
-// gives no privileges.
-bool has_privileges_of(const char *role) {
-    const Oid oid = get_role_oid(role, true);
-    return OidIsValid(oid) && has_privs_of_role(GetUserId(), oid);
-}
-
-}  // namespace
-
-void require_model_read(const ModelRecord &r) {
-    if (!r.readers_known || r.owner == nullptr) return;  // a catalog from before 1.4.0
-    if (superuser() || has_privileges_of(r.owner)) return;
-    for (int i = 0; i < r.reader_count; ++i)
-        if (strcmp(r.readers[i], "public") == 0 || has_privileges_of(r.readers[i])) return;
-    ereport(ERROR,
-            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-             errmsg("permission denied for cfrec model \"%s\"", r.name),
-             errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).", r.owner,
-                     quote_literal_cstr(r.name),
-                     quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))));
-}
-
-OwnerSwitch begin_as_owner(const ModelRecord &r) {
-    OwnerSwitch s{false, InvalidOid, 0, 0};
-    GetUserIdAndSecContext(&s.saved_user, &s.saved_context);
-    if (r.owner == nullptr) return s;
-    const Oid owner = owner_oid(r);
-    if (owner == s.saved_user) return s;
-    SetUserIdAndSecContext(
-        owner, s.saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-    s.nest_level = NewGUCNestLevel();  // settings the source's code makes end with the read
-    s.switched = true;
-    return s;
-}
-
-void end_as_owner(const OwnerSwitch &s) {
-    if (!s.switched) return;
-    AtEOXact_GUC(false, s.nest_level);
-    SetUserIdAndSecContext(s.saved_user, s.saved_context);
-}
-
-void require_model_writes(Oid namespace_oid) {
-    // A standby would train to the end and only then fail to write.
-    if (RecoveryInProgress())
-        ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-                        errmsg("cfrec models cannot be trained or changed on a standby"),
-                        errhint("Train, refresh and update on the primary; the standby serves "
-                                "the new version once it has replayed it.")));
-    for (const char *table : {"cfrec_model", "cfrec_user_factors", "cfrec_item_factors"}) {
-        const Oid relation = get_relname_relid(table, namespace_oid);
-        if (!OidIsValid(relation) ||
-            pg_class_aclcheck(relation, GetUserId(), ACL_INSERT | ACL_UPDATE | ACL_DELETE) !=
-                ACLCHECK_OK)
-            ereport(ERROR,
-                    (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                     errmsg("permission denied to change cfrec models: no INSERT, UPDATE and "
-                            "DELETE on %s",
-                            table),
-                     errhint("An administrator grants them to roles that train (README, "
-                             "\"Privileges\").")));
-    }
-}
-
 void lock_model(const char *schema, const char *name) {
     Oid types[1] = {TEXTOID};
     Datum values[1] = {text_datum(name)};
+    const CatalogWrite as_catalog = begin_catalog_write(schema);
     run(psprintf("SELECT FROM %s.cfrec_model WHERE name = $1 FOR UPDATE", schema), 1, types, values,
         nullptr, SPI_OK_SELECT);
+    end_catalog_write(as_catalog);
 }
 
 int64 store_refreshed(const char *schema, const char *name, core::Side side,
                       const core::Refreshed &refreshed, const int64 *requested, int n_requested) {
     lock_model(schema, name);
+    const CatalogWrite as_catalog = begin_catalog_write(schema);
     const bool items = side == core::Side::Items;
     const char *table = items ? "cfrec_item_factors" : "cfrec_user_factors";
     const int f = static_cast<int>(refreshed.factors.cols());
@@ -603,6 +532,7 @@ int64 store_refreshed(const char *schema, const char *name, core::Side side,
                  "$4 THEN $2 ELSE base_version END WHERE name = $1",
                  schema, items ? "items" : "users", items ? "items" : "users"),
         4, update_types, update_values, nullptr, SPI_OK_UPDATE);
+    end_catalog_write(as_catalog);
     return removed;
 }
 

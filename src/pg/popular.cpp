@@ -1,6 +1,7 @@
 // SQL entry point cfrec_popular: the most interacted items of a model, from
 // its training counts, or from its source's rows of the last `since`. The
 // source is read as the model's owner, like every other read of a source.
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/model_store.h"
 #include "pg/result_set.h"
@@ -64,7 +65,7 @@ extern "C" Datum cfrec_popular(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     const ModelRecord record = find_model(schema, name);
     int rc;
     if (since == nullptr) {
@@ -91,6 +92,6 @@ extern "C" Datum cfrec_popular(PG_FUNCTION_ARGS) {
             SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 2, &nulls[1])};
         tuplestore_putvalues(rs.store, rs.desc, values, nulls);
     }
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/batch_recommend.h"
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/clock.h"
@@ -47,13 +48,25 @@ void require_own_table(Oid relation, const char *qualified) {
                         errhint("Name a new table, which cfrec creates, or one you own.")));
 }
 
-// The target table, created (user_id, rank, item_id, score) when missing.
-const char *prepare_target(const char *target) {
+// The target's name, schema-qualified where the caller's search_path finds or
+// would create it: resolved before cfrec pins search_path (pinned_spi.h).
+RangeVar *resolve_target(const char *target) {
 #if PG_VERSION_NUM >= 160000
     RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(target, nullptr));
 #else
     RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
 #endif
+    if (rv->schemaname == nullptr) {
+        const Oid existing = RangeVarGetRelid(rv, NoLock, true);
+        const Oid schema = OidIsValid(existing) ? get_rel_namespace(existing)
+                                                : RangeVarGetCreationNamespace(rv);
+        rv->schemaname = get_namespace_name(schema);
+    }
+    return rv;
+}
+
+// The target table, created (user_id, rank, item_id, score) when missing.
+const char *prepare_target(RangeVar *rv) {
     const char *qualified = quote_qualified_identifier(rv->schemaname, rv->relname);
     const Oid existing = RangeVarGetRelid(rv, NoLock, true);
     if (OidIsValid(existing)) require_own_table(existing, qualified);
@@ -142,8 +155,8 @@ PG_FUNCTION_INFO_V1(cfrec_recommend_all);
 extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     const char *name = model_argument(fcinfo, kModel);
     const int32 k = int_argument(fcinfo, kK, "k", 1, kMaxBatchK);
-    const char *target =
-        PG_ARGISNULL(kTarget) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(kTarget));
+    RangeVar *target =
+        PG_ARGISNULL(kTarget) ? nullptr : resolve_target(text_to_cstring(PG_GETARG_TEXT_PP(kTarget)));
     require_argument(fcinfo, kExcludeSeen, "exclude_seen");
     const bool exclude_seen = PG_GETARG_BOOL(kExcludeSeen);
     int n_requested = 0;
@@ -154,7 +167,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
 
     instr_time phase;
     INSTR_TIME_SET_CURRENT(phase);
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView &model = serving_model(schema, record);
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
@@ -237,6 +250,6 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
                  errdetail("loaded the model and seen items in %.2f s, scored in %.2f s, whole "
                            "call %.2f s",
                            read_seconds, score_seconds, seconds_since(&phase))));
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }

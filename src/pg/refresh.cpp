@@ -2,6 +2,7 @@
 // one side's factors from the current rows in the source, the other side
 // fixed; new users (items) join the model.
 #include "core/refresh.h"
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/refresh.h"
@@ -99,10 +100,10 @@ Datum refresh(FunctionCallInfo fcinfo, core::Side side) {
     const int64 *requested = bigint_array_argument(
         fcinfo, 1, side == core::Side::Items ? "item_ids" : "user_ids", &n_requested);
     const char *schema = extension_schema(fcinfo);
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     if (requested == nullptr) requested = changed_since_watermark(schema, name, side, &n_requested);
     const int64 count = refresh_side(schema, name, side, requested, n_requested);
-    SPI_finish();
+    finish_spi(spi);
     PG_RETURN_INT64(count);
 }
 

@@ -11,6 +11,8 @@
 #include "pg/model_cache.h"
 #include "pg/shared_cache.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
+#include "pg/recommend_user.h"
 #include "pg/result_set.h"
 #include "pg/seen_items.h"
 #include "pg/settings.h"
@@ -20,14 +22,6 @@ namespace cfrec::pg {
 
 namespace {
 
-constexpr int32 kMaxK = 1000000;
-
-// Ranked (id, score) pairs on the way out of the core.
-struct Ranked {
-    int64 *ids;
-    float *scores;
-    int count;
-};
 
 Ranked allocate_ranked(int capacity) {
     Ranked out;
@@ -56,6 +50,33 @@ void emit(const ResultSet &rs, const Ranked &ranked) {
 
 }  // namespace
 
+Ranked recommend_for_user(const char *schema, const ModelRecord &record, const UserRequest &r) {
+    SeenItems seen = r.exclude_seen ? read_seen(record, r.user) : SeenItems{nullptr, 0, 0};
+    if (r.n_exclude > 0) {  // excluded items are treated like seen ones
+        seen.ids = static_cast<int64 *>(
+            seen.ids ? repalloc(seen.ids, sizeof(int64) * (seen.count + r.n_exclude))
+                     : palloc(sizeof(int64) * r.n_exclude));
+        memcpy(seen.ids + seen.count, r.exclude, sizeof(int64) * r.n_exclude);
+        seen.count += r.n_exclude;
+    }
+    const core::ModelView *model = &serving_model(schema, record);
+    Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(r.k, record.items)));
+    call_cpp([&] {
+        const auto excluded = core::known_items(*model, seen.ids, seen.count);
+        std::vector<int32_t> candidates;
+        if (r.include) candidates = core::known_items(*model, r.include, r.n_include);
+        const std::vector<int32_t> *only = r.include ? &candidates : nullptr;
+        const int32_t u = model->user_index(r.user);
+        // A user the model has not seen gets the most popular items.
+        copy_ranked(*model,
+                    u >= 0 ? core::recommend(*model, u, r.k, excluded,
+                                             cfrec_half_precision_scoring, only)
+                           : core::popular(*model, r.k, excluded, only),
+                    ranked);
+    });
+    return ranked;
+}
+
 }  // namespace cfrec::pg
 
 using namespace cfrec;
@@ -82,33 +103,12 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
 
-    SPI_connect();
-    ModelRecord record = find_model(schema, name);
-    SeenItems seen = exclude_seen ? read_seen(record, user) : SeenItems{nullptr, 0, 0};
-    if (n_exclude > 0) {  // excluded items are treated like seen ones
-        seen.ids = static_cast<int64 *>(
-            seen.ids ? repalloc(seen.ids, sizeof(int64) * (seen.count + n_exclude))
-                     : palloc(sizeof(int64) * n_exclude));
-        memcpy(seen.ids + seen.count, exclude, sizeof(int64) * n_exclude);
-        seen.count += n_exclude;
-    }
-    const core::ModelView *model = &serving_model(schema, record);
-    Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
-    call_cpp([&] {
-        const auto excluded = core::known_items(*model, seen.ids, seen.count);
-        std::vector<int32_t> candidates;
-        if (include) candidates = core::known_items(*model, include, n_include);
-        const std::vector<int32_t> *only = include ? &candidates : nullptr;
-        const int32_t u = model->user_index(user);
-        // A user the model has not seen gets the most popular items.
-        copy_ranked(
-            *model,
-            u >= 0 ? core::recommend(*model, u, k, excluded, cfrec_half_precision_scoring, only)
-                   : core::popular(*model, k, excluded, only),
-            ranked);
-    });
-    emit(rs, ranked);
-    SPI_finish();
+    const PinnedSpi spi = connect_spi();
+    const ModelRecord record = find_model(schema, name);
+    emit(rs, recommend_for_user(schema, record,
+                                UserRequest{user, k, exclude_seen, include, n_include, exclude,
+                                            n_exclude}));
+    finish_spi(spi);
     return (Datum)0;
 }
 
@@ -130,7 +130,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
@@ -161,7 +161,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
                     ranked);
     });
     emit(rs, ranked);
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }
 
@@ -173,12 +173,12 @@ extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
     const char *name = model_argument(fcinfo, 2);
     const char *schema = extension_schema(fcinfo);
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView *model = &serving_model(schema, record);
     float prediction = 0.0f;
     call_cpp([&] { prediction = core::predict(*model, user, item); });
-    SPI_finish();
+    finish_spi(spi);
     PG_RETURN_FLOAT4(prediction);
 }
 
@@ -190,7 +190,7 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
     const char *schema = extension_schema(fcinfo);
     ResultSet rs = begin_result_set(fcinfo);
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
@@ -200,7 +200,7 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
         if (i >= 0) copy_ranked(*model, core::similar_items(*model, i, k), ranked);
     });
     emit(rs, ranked);
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }
 

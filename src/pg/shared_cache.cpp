@@ -27,7 +27,10 @@ namespace {
 
 // Named after the blob layout: a build with another layout, loaded into a
 // running server, starts a registry of its own instead of misreading blobs.
-constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 2";
+// Named after the blob layout and the slot layout (2: slots keep the model's
+// shape), so a server that loads a new build without a restart never reads
+// another build's registry.
+constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 2, slot layout 2";
 static_assert(core::kBlobLayout == 2, "name the registry after the new layout");
 constexpr int kSlots = 64;           // models cached at once, server-wide
 constexpr size_t kNameBytes = 1025;  // model names have at most 1024 bytes
@@ -40,6 +43,11 @@ struct Slot {
     Oid catalog;  // the cfrec_model table: new when the extension is recreated
     int64 version;
     int64 base_version;  // the catalog's base_version: refreshes since add rows only
+    // The shape the catalog row gave when the entry was made, and the blob
+    // holds: an entry serves a row only when all of it matches.
+    int32 factors;
+    int64 users;
+    int64 items;
     char name[kNameBytes];
     dsa_pointer blob;
     int64 bytes;
@@ -133,7 +141,9 @@ bool same_model(const Slot &s, const ModelRecord &r) {
 
 Slot *find(Registry *reg, const ModelRecord &r) {
     for (Slot &s : reg->slots)
-        if (s.state != kFree && s.version == r.version && same_model(s, r)) return &s;
+        if (s.state != kFree && s.version == r.version && same_model(s, r) &&
+            s.factors == r.factors && s.users == r.users && s.items == r.items)
+            return &s;
     return nullptr;
 }
 
@@ -352,10 +362,6 @@ const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const
     return view;
 }
 
-core::ChangedRows changed_rows(const StoredSide &side) {
-    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count)};
-}
-
 // Builds the version `r` describes for `slot` from an older shared version
 // `base` (pinned for this call) and the rows refreshes wrote since: one
 // backend reads those few rows and lays the result out once, instead of
@@ -375,8 +381,8 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
             std::unique_ptr<core::HalfItemScorer> unused;
             model->object =
                 new core::FactorModel(core::owned_copy(core::read_blob(old_blob, unused)));
-            core::apply_changes(**model, core::Side::Users, changed_rows(users));
-            core::apply_changes(**model, core::Side::Items, changed_rows(items));
+            core::apply_changes(**model, core::Side::Users, changed_rows(users, r.factors));
+            core::apply_changes(**model, core::Side::Items, changed_rows(items, r.factors));
             agrees = static_cast<int64>((*model)->user_ids.size()) == r.users &&
                      static_cast<int64>((*model)->item_ids.size()) == r.items;
         });
@@ -442,7 +448,7 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
         Slot *base = nullptr;
         for (Slot &old : reg->slots)
             if (old.state == kReady && old.version < r.version && same_model(old, r) &&
-                old.base_version == r.base_version &&
+                old.base_version == r.base_version && old.factors == r.factors &&
                 (base == nullptr || old.version > base->version))
                 base = &old;
         if (base != nullptr) {
@@ -463,6 +469,9 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
         s->catalog = r.catalog;
         s->version = r.version;
         s->base_version = r.base_version;
+        s->factors = r.factors;
+        s->users = r.users;
+        s->items = r.items;
         strlcpy(s->name, r.name, kNameBytes);
         s->blob = InvalidDsaPointer;
         s->bytes = 0;

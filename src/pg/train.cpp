@@ -3,7 +3,9 @@
 #include <limits>
 
 #include "core/trainer.h"
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
+#include "pg/catalog_writer.h"
 #include "pg/clock.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
@@ -162,12 +164,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     require_argument(fcinfo, kSource, "source");
     const Oid relation = PG_GETARG_OID(kSource);
     const char *name = model_argument(fcinfo, kModel);
-    require_model_writes(log->namespace_oid);  // before any work, and before it is logged
+    require_trainer(log->namespace_oid);  // before any work, and before it is logged
     // Retraining someone else's model needs its owner's privileges, checked
     // before any data is read or anything logged against the model.
-    SPI_connect();
-    const char *owner = require_owner_if_exists(log->schema, name);
-    SPI_finish();
+    const PinnedSpi check = connect_spi();
+    Oid owner;
+    const bool retraining = require_owner_if_exists(log->schema, name, &owner);
+    finish_spi(check);
     log->model = name;
     const char *user_column = text_argument(fcinfo, kUserColumn, "user_column");
     const char *item_column = text_argument(fcinfo, kItemColumn, "item_column");
@@ -190,7 +193,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     // source then runs with the owner's privileges, never the caller's.
     ModelRecord owned_by{};
     owned_by.name = name;
+    owned_by.owner_known = retraining;
     owned_by.owner = owner;
+    // C++ state lives on the heap, owned by this call's memory context, so an
+    // ERROR or a cancel anywhere below frees it.
+    MemoryContext call_context = CurrentMemoryContext;
+    // Connected (and search_path pinned) around the owner switch, which nests inside.
+    const PinnedSpi spi = connect_spi();
     const OwnerSwitch as_owner = begin_as_owner(owned_by);
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
@@ -208,9 +217,6 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                      options.factors, options.iterations, options.regularization, options.alpha,
                      options.learning_rate, static_cast<long long>(options.seed));
 
-    // C++ state lives on the heap, owned by this call's memory context, so an
-    // ERROR or a cancel anywhere below frees it.
-    MemoryContext call_context = CurrentMemoryContext;
     auto *builder = ContextOwned<core::InteractionBuilder>::create(call_context);
     auto *trainer = ContextOwned<core::Trainer>::create(call_context);
     auto *model = ContextOwned<core::FactorModel>::create(call_context);
@@ -219,7 +225,6 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                                                                 : core::DuplicatePolicy::Average);
     });
 
-    SPI_connect();
     // The watermark is taken before the rows are read: a row committed in
     // between is trained on and refreshed again by cfrec_update, never lost.
     const char *watermark = watermark_column
@@ -306,7 +311,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                    static_cast<long long>(counts.rows_used + counts.null_ids + counts.null_ratings),
                    read_seconds, build_seconds, options.iterations, train_seconds,
                    static_cast<long long>(record.users + record.items), seconds_since(&phase))));
-    SPI_finish();
+    finish_spi(spi);
     model->reset();
     return summary_row(fcinfo, record);
 }

@@ -2,7 +2,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
+#include "pg/catalog_writer.h"
 #include "pg/training_log.h"
 
 extern "C" {
@@ -174,16 +176,13 @@ void training_log_iteration(TrainingLog *log, int iteration, double loss, double
 }
 
 void training_log_success(TrainingLog *log) {
-    insert_row(log->schema, row_json(log, "ok", nullptr));
+    const char *json = row_json(log, "ok", nullptr);
+    const CatalogWrite as_catalog = begin_catalog_write(log->schema);
+    insert_row(log->schema, json);
+    end_catalog_write(as_catalog);
 }
 
 namespace {
-
-// Whether the caller holds `mode` on the extension's table `table`.
-bool may(const TrainingLog *log, const char *table, AclMode mode) {
-    const Oid relation = get_relname_relid(table, log->namespace_oid);
-    return OidIsValid(relation) && pg_class_aclcheck(relation, log->caller, mode) == ACLCHECK_OK;
-}
 
 // From PG_CATCH, before re-throwing. Never throws; problems go to the
 // server log.
@@ -191,10 +190,9 @@ void training_log_failure(TrainingLog *log) {
     MemoryContext old = MemoryContextSwitchTo(log->context);
     ErrorData *error = CopyErrorData();
     MemoryContextSwitchTo(old);
-    if (log->model == nullptr) return;  // failed before naming a model
-    // A role that may not change models, or not write the log, leaves no row:
-    // its failures cannot fill the log or mark another's model as failing.
-    if (!may(log, "cfrec_model", ACL_UPDATE) || !may(log, "cfrec_training_log", ACL_INSERT)) return;
+    // Named only once the caller was found allowed to train or change that
+    // model: nobody else's failures fill the log or mark a model as failing.
+    if (log->model == nullptr) return;
     // The pending error stays pending (the caller re-throws it); anything
     // going wrong here is only reported to the server log.
     HOLD_INTERRUPTS();
@@ -232,10 +230,9 @@ extern "C" void cfrec_training_log_worker(Datum argument) {
     memcpy(ids, MyBgworkerEntry->bgw_extra, sizeof ids);
     BackgroundWorkerUnblockSignals();
     // Connected as the bootstrap superuser (the caller's role may lack
-    // LOGIN), the row is then written with the caller's privileges only.
+    // LOGIN); the row is written as every catalog row is (catalog_writer.h).
     BackgroundWorkerInitializeConnectionByOid(ids[0], InvalidOid, 0);
     StartTransactionCommand();
-    SetUserIdAndSecContext(ids[1], SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
     const dsm_handle handle = DatumGetUInt32(argument);
     dsm_segment *segment = dsm_attach(handle);
     if (segment == nullptr) elog(ERROR, "cfrec: the failed training's log record is gone");
@@ -244,10 +241,12 @@ extern "C" void cfrec_training_log_worker(Datum argument) {
     const char *json = pstrdup(payload + strlen(payload) + 1);
     dsm_unpin_segment(handle);
     dsm_detach(segment);
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     PushActiveSnapshot(GetTransactionSnapshot());
+    const CatalogWrite as_catalog = begin_catalog_write(schema);
     insert_row(schema, json);
-    SPI_finish();
+    end_catalog_write(as_catalog);
+    finish_spi(spi);
     PopActiveSnapshot();
     CommitTransactionCommand();
 }

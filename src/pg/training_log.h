@@ -14,7 +14,7 @@ struct TrainingLog {
     Oid namespace_oid;  // the extension's schema
     const char *model;  // NULL until the arguments are checked: nothing is logged
     const char *operation;
-    Oid caller;               // the role that called: the row is written as it
+    Oid caller;               // the role that called
     const char *caller_name;  // run_by
     TimestampTz started_at;
     instr_time started;
@@ -32,9 +32,9 @@ void training_log_success(TrainingLog *log);
 // Runs body(fcinfo, log) with a fresh log for `operation`; if body raises an
 // ERROR (or is cancelled), records "error" or "cancelled" with its message,
 // then re-raises it. body records success itself, inside its transaction.
-// A failure is recorded only when the caller may change models and write the
-// log, and then by a worker acting as the caller: nobody can write through
-// it what they could not write themselves.
+// A failure is recorded only once body has named the model (log->model),
+// which it does after checking that the caller may train or change it:
+// nobody's failures are logged against a model they may not touch.
 Datum with_training_log(FunctionCallInfo fcinfo, const char *operation,
                         Datum (*body)(FunctionCallInfo, TrainingLog *));
 

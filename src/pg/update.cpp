@@ -1,6 +1,8 @@
 // SQL entry point cfrec_update: refresh the users and items whose rows are
 // newer than the model's watermark, then move the watermark.
+#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
+#include "pg/catalog_writer.h"
 #include "pg/model_store.h"
 #include "pg/refresh.h"
 #include "pg/result_set.h"
@@ -19,10 +21,10 @@ namespace {
 Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     const char *name = model_argument(fcinfo, 0);
     const char *schema = log->schema;
-    require_model_writes(log->namespace_oid);
+    require_primary();
     ResultSet rs = begin_result_set(fcinfo);
 
-    SPI_connect();
+    const PinnedSpi spi = connect_spi();
     lock_model(schema, name);  // serialised with trainings and other updates of this model
     const ModelRecord record = find_model(schema, name, Access::Change);
     log->model = name;  // only now: nobody logs failures against another's model
@@ -70,6 +72,7 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
                        watermark ? PointerGetDatum(cstring_to_text(watermark)) : 0,
                        Int64GetDatum(users), Int64GetDatum(items)};
     const char nulls[5] = {' ', watermark ? ' ' : 'n', ' ', ' ', '\0'};
+    const CatalogWrite as_catalog = begin_catalog_write(schema);
     if (SPI_execute_with_args(
             psprintf("UPDATE %s.cfrec_model SET watermark = $2, updated_at = "
                      "pg_catalog.clock_timestamp(), updates = updates + 1, last_update_users = $3, "
@@ -77,6 +80,7 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
                      schema),
             4, types, values, nulls, false, 0) != SPI_OK_UPDATE)
         elog(ERROR, "cfrec: recording the update failed");
+    end_catalog_write(as_catalog);
 
     Datum row[3] = {Int64GetDatum(users), Int64GetDatum(items),
                     watermark ? PointerGetDatum(cstring_to_text(watermark)) : 0};
@@ -85,7 +89,7 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     appendStringInfo(&log->parameters, "{\"refreshed_users\": %lld, \"refreshed_items\": %lld}",
                      static_cast<long long>(users), static_cast<long long>(items));
     training_log_success(log);
-    SPI_finish();
+    finish_spi(spi);
     return (Datum)0;
 }
 

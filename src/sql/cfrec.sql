@@ -13,8 +13,23 @@
 -- and an upgrade step alters them in place, never drops them.
 -- ==========================================================================
 
+-- Who may train: the members of this predefined role (and superusers), in the
+-- spirit of pg_monitor. An administrator grants it: GRANT cfrec_trainer TO
+-- role. Roles belong to the whole server, so it is made once and outlives
+-- the extension.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'cfrec_trainer') THEN
+        CREATE ROLE cfrec_trainer NOLOGIN;
+    END IF;
+END
+$$;
+
 -- Models live in ordinary tables so pg_dump, replication and psql see them.
--- Every training takes a new version; serving caches are keyed by it.
+-- They are cfrec's catalog: only cfrec's functions write them, as the
+-- tables' owner, after checking what the caller may do; no other role is
+-- granted INSERT, UPDATE or DELETE. Every training takes a new version from
+-- this sequence; serving caches are keyed by it.
 CREATE SEQUENCE @extschema@.cfrec_model_version_seq;
 
 CREATE TABLE @extschema@.cfrec_model (
@@ -52,14 +67,15 @@ CREATE TABLE @extschema@.cfrec_model (
     updates           bigint NOT NULL DEFAULT 0,
     last_update_users bigint,
     last_update_items bigint,
-    -- The role that first trained the model. Only it, roles that have its
-    -- privileges (GRANT owner TO role) and superusers may retrain, refresh,
-    -- update or drop the model, and cfrec reads the model's source as this
-    -- role whoever serves, updates or retrains it.
-    owner             name NOT NULL,
-    -- Roles that may read the model besides the owner's (cfrec_grant);
-    -- 'public' for every role.
-    readers           name[] NOT NULL DEFAULT '{}'
+    -- The role that first trained the model, by OID: a role dropped and
+    -- created again under the same name owns nothing. Only it, roles that
+    -- have its privileges (GRANT owner TO role) and superusers may retrain,
+    -- refresh, update or drop the model, and cfrec reads the model's source
+    -- as this role whoever serves, updates or retrains it.
+    owner             regrole NOT NULL,
+    -- Roles that may read the model besides the owner's (cfrec_grant), by
+    -- OID; 0 (shown as -) for PUBLIC, as in pg_policy.polroles.
+    readers           regrole[] NOT NULL DEFAULT '{}'
 );
 
 CREATE TABLE @extschema@.cfrec_user_factors (
@@ -93,9 +109,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_item_factors', '')
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_model_version_seq', '');
 
--- Anyone may list models; reading one needs its owner's cfrec_grant, and
--- training needs write grants from an administrator (see README,
--- "Privileges"). Row-level security (below) holds each role to its models.
+-- Anyone may list models; reading one needs its owner's cfrec_grant.
+-- Row-level security (below) holds each role to the models it may read.
 REVOKE ALL ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
               @extschema@.cfrec_item_factors FROM PUBLIC;
 
@@ -133,6 +148,10 @@ REVOKE ALL ON @extschema@.cfrec_training_log FROM PUBLIC;
 
 GRANT SELECT ON @extschema@.cfrec_training_log TO PUBLIC;
 
+-- Versions and log ids are taken only by cfrec's functions, as the owner.
+REVOKE ALL ON SEQUENCE @extschema@.cfrec_model_version_seq, @extschema@.cfrec_training_log_id_seq
+    FROM PUBLIC;
+
 -- The feedback loop's records: each list cfrec_serve showed, and the
 -- reactions cfrec_feedback recorded to its items.
 CREATE TABLE @extschema@.cfrec_impressions (
@@ -144,10 +163,10 @@ CREATE TABLE @extschema@.cfrec_impressions (
     score      real,
     shown_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
     PRIMARY KEY (session_id, item_id),
-    -- The role that served the session: only it (or a role with its
+    -- The role that served the session, by OID: only it (or a role with its
     -- privileges) may post reactions to it. NULL for sessions served before
     -- cfrec 1.3.0, which anyone may react to, as then.
-    served_by  name
+    served_by  regrole
 );
 
 CREATE INDEX ON @extschema@.cfrec_impressions (model, shown_at);
@@ -172,74 +191,36 @@ GRANT SELECT ON @extschema@.cfrec_impressions, @extschema@.cfrec_reactions TO PU
 -- ==========================================================================
 -- Model privileges
 -- Every model has an owner (the role that first trained it) and readers
--- (cfrec_grant). Row-level security on cfrec's tables enforces both for
--- direct SQL too: a role sees the factors, sessions, reactions and log rows
--- only of models it may read, and changes rows only of models whose owner's
--- privileges it has. Superusers and the extension's owner bypass it, as
--- PostgreSQL's row-level security always lets them.
+-- (cfrec_grant), both by role OID. Row-level security on cfrec's tables
+-- holds direct SELECTs to them: a role sees the factors, sessions,
+-- reactions and log rows only of models it may read. There are no policies
+-- for writes, so even a role somebody granted INSERT on these tables could
+-- write no row: cfrec's functions write, as the tables' owner.
 -- ==========================================================================
 
 -- Has the caller the privileges of `owner` (membership, or superuser)? A
--- dropped role matches nothing; pg_has_role(name) would raise an error.
-CREATE FUNCTION @extschema@.cfrec_may_change(owner name)
+-- dropped role (OID no longer in pg_authid) matches nobody but superusers.
+CREATE FUNCTION @extschema@.cfrec_may_change(owner regrole)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER AND r.rolsuper)
         OR EXISTS (SELECT FROM pg_catalog.pg_roles r
-                   WHERE r.rolname = owner AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
+                   WHERE r.oid = owner::pg_catalog.oid AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
 $$;
 
--- May the caller read a model with this owner and these readers? 'public'
+-- May the caller read a model with this owner and these readers? 0 (PUBLIC)
 -- among the readers lets everyone.
-CREATE FUNCTION @extschema@.cfrec_may_read(owner name, readers name[])
+CREATE FUNCTION @extschema@.cfrec_may_read(owner regrole, readers regrole[])
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT 'public' = ANY (readers)
+    SELECT 0::pg_catalog.oid = ANY (readers::pg_catalog.oid[])
         OR @extschema@.cfrec_may_change(owner)
         OR EXISTS (SELECT FROM pg_catalog.pg_roles r
-                   WHERE r.rolname = ANY (readers) AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
-$$;
-
--- The checks cfrec_grant and cfrec_revoke share: the model exists, the caller
--- has its owner's privileges, the grantee is a role or PUBLIC. Returns the
--- name stored in cfrec_model.readers ('public' for PUBLIC), and locks the
--- model's row so that grants and trainings take turns.
-CREATE FUNCTION @extschema@.cfrec_reader_name(model text, grantee text)
-RETURNS name
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    model_owner name;
-BEGIN
-    IF model IS NULL OR grantee IS NULL THEN
-        RAISE EXCEPTION 'model and grantee must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT m.owner INTO model_owner FROM @extschema@.cfrec_model m
-    WHERE m.name = cfrec_reader_name.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'cfrec model "%" does not exist', model USING ERRCODE = 'undefined_object',
-            HINT = 'SELECT model FROM cfrec_models lists the trained models.';
-    END IF;
-    IF NOT @extschema@.cfrec_may_change(model_owner) THEN
-        RAISE EXCEPTION 'must have the privileges of role "%", the owner of cfrec model "%", to share it',
-            model_owner, model USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Ask the owner to call cfrec_grant; SELECT owner FROM cfrec_models says who it is.';
-    END IF;
-    PERFORM FROM @extschema@.cfrec_model m WHERE m.name = cfrec_reader_name.model FOR UPDATE;
-    IF grantee IN ('public', 'PUBLIC') THEN
-        RETURN 'public';
-    END IF;
-    IF pg_catalog.to_regrole(pg_catalog.quote_ident(grantee)) IS NULL THEN
-        RAISE EXCEPTION 'role "%" does not exist', grantee USING ERRCODE = 'undefined_object',
-            HINT = 'Name an existing role, or PUBLIC for every role.';
-    END IF;
-    RETURN grantee;
-END
+                   WHERE r.oid = ANY (readers::pg_catalog.oid[]) AND pg_catalog.pg_has_role(r.oid, 'USAGE'))
 $$;
 
 -- Lets `grantee` (a role, or PUBLIC) read a model: serve it, and see its
@@ -247,34 +228,18 @@ $$;
 -- owner's privileges may grant.
 CREATE FUNCTION @extschema@.cfrec_grant(model text, grantee text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    reader name := @extschema@.cfrec_reader_name(model, grantee);
-BEGIN
-    UPDATE @extschema@.cfrec_model m SET readers = m.readers || reader
-    WHERE m.name = cfrec_grant.model AND NOT reader = ANY (m.readers);
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_grant'
+LANGUAGE C VOLATILE;
 
 -- Takes back what cfrec_grant gave. Roles with the owner's privileges keep
 -- reading; so does a role still granted through another role or PUBLIC.
 CREATE FUNCTION @extschema@.cfrec_revoke(model text, grantee text)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    reader name := @extschema@.cfrec_reader_name(model, grantee);
-BEGIN
-    UPDATE @extschema@.cfrec_model m SET readers = pg_catalog.array_remove(m.readers, reader)
-    WHERE m.name = cfrec_revoke.model AND reader = ANY (m.readers);
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_revoke'
+LANGUAGE C VOLATILE;
 
--- The models the caller may read, or change. Policies call these once per
--- statement (an uncorrelated subquery), not once per factor row.
+-- The models the caller may read. Policies call it once per statement (an
+-- uncorrelated subquery), not once per factor row.
 CREATE FUNCTION @extschema@.cfrec_readable_models()
 RETURNS SETOF text
 LANGUAGE sql STABLE
@@ -283,75 +248,38 @@ AS $$
     SELECT m.name FROM @extschema@.cfrec_model m WHERE @extschema@.cfrec_may_read(m.owner, m.readers)
 $$;
 
-CREATE FUNCTION @extschema@.cfrec_changeable_models()
-RETURNS SETOF text
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT m.name FROM @extschema@.cfrec_model m WHERE @extschema@.cfrec_may_change(m.owner)
-$$;
-
 ALTER TABLE @extschema@.cfrec_model ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_model_listed ON @extschema@.cfrec_model FOR SELECT USING (true);
-
-CREATE POLICY cfrec_model_created ON @extschema@.cfrec_model FOR INSERT
-    WITH CHECK (owner = CURRENT_USER);
-
-CREATE POLICY cfrec_model_changed ON @extschema@.cfrec_model FOR UPDATE
-    USING (@extschema@.cfrec_may_change(owner)) WITH CHECK (@extschema@.cfrec_may_change(owner));
-
-CREATE POLICY cfrec_model_dropped ON @extschema@.cfrec_model FOR DELETE
-    USING (@extschema@.cfrec_may_change(owner));
 
 ALTER TABLE @extschema@.cfrec_user_factors ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_user_factors_read ON @extschema@.cfrec_user_factors FOR SELECT
     USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
 
-CREATE POLICY cfrec_user_factors_changed ON @extschema@.cfrec_user_factors
-    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_changeable_models())));
-
 ALTER TABLE @extschema@.cfrec_item_factors ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_item_factors_read ON @extschema@.cfrec_item_factors FOR SELECT
     USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
 
-CREATE POLICY cfrec_item_factors_changed ON @extschema@.cfrec_item_factors
-    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_changeable_models())));
-
--- The log: rows of readable models, and one's own. A row may be written
--- only as oneself, and not for a model whose owner's privileges one lacks,
--- so nobody can make another's model look failing.
+-- The log: rows of readable models, and one's own runs.
 ALTER TABLE @extschema@.cfrec_training_log ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_training_log_read ON @extschema@.cfrec_training_log FOR SELECT
     USING (run_by = CURRENT_USER
            OR model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
 
-CREATE POLICY cfrec_training_log_written ON @extschema@.cfrec_training_log FOR INSERT
-    WITH CHECK (run_by = CURRENT_USER
-                AND (model = ANY (ARRAY(SELECT @extschema@.cfrec_changeable_models()))
-                     OR NOT EXISTS (SELECT FROM @extschema@.cfrec_model m WHERE m.name = model)));
-
 -- Sessions: those of readable models, and those one served (still there
 -- after the model is dropped). Reactions follow the sessions one can see.
 ALTER TABLE @extschema@.cfrec_impressions ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_impressions_read ON @extschema@.cfrec_impressions FOR SELECT
-    USING (served_by = CURRENT_USER
+    USING (served_by::pg_catalog.oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)
            OR model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
-
-CREATE POLICY cfrec_impressions_written ON @extschema@.cfrec_impressions FOR INSERT
-    WITH CHECK (served_by = CURRENT_USER
-                AND model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
-
-CREATE POLICY cfrec_impressions_deleted ON @extschema@.cfrec_impressions FOR DELETE
-    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_changeable_models())));
 
 ALTER TABLE @extschema@.cfrec_reactions ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY cfrec_reactions_seen ON @extschema@.cfrec_reactions
+CREATE POLICY cfrec_reactions_seen ON @extschema@.cfrec_reactions FOR SELECT
     USING (EXISTS (SELECT FROM @extschema@.cfrec_impressions i
                    WHERE i.session_id = cfrec_reactions.session_id
                      AND i.item_id = cfrec_reactions.item_id));
@@ -368,7 +296,9 @@ SELECT m.name AS model, m.feedback, m.algorithm, m.source,
        (m.users + m.items) * m.factors * 4 AS factor_bytes,
        m.loss, m.train_seconds, m.trained_at, m.trained_by, m.version,
        m.watermark_column, m.watermark, m.updated_at, m.updates,
-       m.last_update_users, m.last_update_items, m.owner, m.readers
+       m.last_update_users, m.last_update_items, m.owner,
+       ARRAY(SELECT CASE WHEN r::pg_catalog.oid = 0 THEN 'public' ELSE r::pg_catalog.text END
+             FROM pg_catalog.unnest(m.readers) r)::pg_catalog.name[] AS readers
 FROM @extschema@.cfrec_model m;
 
 GRANT SELECT ON @extschema@.cfrec_models TO PUBLIC;
@@ -456,40 +386,12 @@ RETURNS @extschema@.cfrec_training_summary
 AS 'MODULE_PATHNAME', 'cfrec_train'
 LANGUAGE C VOLATILE;
 
+-- Drops a model: its catalog row and factor rows. Needs the owner's
+-- privileges; the model's sessions and log rows stay.
 CREATE FUNCTION @extschema@.cfrec_drop_model(model text, if_exists boolean DEFAULT false)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF model IS NULL OR if_exists IS NULL THEN
-        RAISE EXCEPTION 'model and if_exists must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF model = '' THEN
-        RAISE EXCEPTION 'model name must not be empty' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    PERFORM FROM @extschema@.cfrec_model m
-    WHERE m.name = cfrec_drop_model.model AND NOT pg_has_role(m.owner, 'USAGE');
-    IF FOUND THEN
-        RAISE EXCEPTION 'must have the privileges of the owner of cfrec model "%" to drop it', model
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'The owner can GRANT its role to yours; SELECT owner FROM cfrec_models says who it is.';
-    END IF;
-    DELETE FROM @extschema@.cfrec_model m WHERE m.name = cfrec_drop_model.model;
-    IF NOT FOUND THEN
-        IF if_exists THEN
-            RAISE NOTICE 'cfrec model "%" does not exist, skipping', model;
-            RETURN;
-        END IF;
-        RAISE EXCEPTION 'cfrec model "%" does not exist', model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT model FROM cfrec_models lists the trained models.';
-    END IF;
-    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_drop_model.model;
-    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_drop_model.model;
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_drop_model'
+LANGUAGE C VOLATILE;
 
 -- ==========================================================================
 -- Serving
@@ -592,8 +494,8 @@ LANGUAGE C VOLATILE;
 --   CREATE TRIGGER ratings_refresh AFTER INSERT ON ratings
 --   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
 --   EXECUTE FUNCTION cfrec_refresh_trigger('model name');
--- Runs as the inserting role, which needs write grants on cfrec's tables and
--- the privileges of the model's owner (it refreshes the model).
+-- Runs as the inserting role, which needs the privileges of the model's
+-- owner (it refreshes the model).
 CREATE FUNCTION @extschema@.cfrec_refresh_trigger()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -810,7 +712,8 @@ DECLARE
     named text;
     m text := coalesce(metric, CASE WHEN feedback = 'implicit' THEN 'ndcg' ELSE 'rmse' END);
     lower_better boolean;
-    scratch text := 'cfrec_tune:' || model;
+    -- A name nobody can take first: the scratch models live only inside this call.
+    scratch text := 'cfrec_tune:' || pg_catalog.gen_random_uuid()::text;
     started timestamptz;
     scores float8[];
     score float8;
@@ -941,73 +844,16 @@ $$;
 CREATE FUNCTION @extschema@.cfrec_serve(user_id bigint, k integer DEFAULT 10,
                                         model text DEFAULT 'default')
 RETURNS TABLE (session_id uuid, rank integer, item_id bigint, score real)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF pg_catalog.pg_is_in_recovery() THEN
-        RAISE EXCEPTION 'cfrec_serve records the session it serves, and this server is a standby'
-            USING ERRCODE = 'read_only_sql_transaction',
-                  HINT = 'Call cfrec_serve (and cfrec_feedback) on the primary; a standby can serve cfrec_recommend, which records nothing.';
-    END IF;
-    RETURN QUERY
-    WITH session AS (SELECT pg_catalog.gen_random_uuid() AS id),
-    shown AS (
-        INSERT INTO @extschema@.cfrec_impressions AS i (session_id, item_id, model, user_id, rank,
-                                                        score, served_by)
-        SELECT session.id, r.item_id, cfrec_serve.model, cfrec_serve.user_id,
-               r.ordinality::integer, r.score, CURRENT_USER
-        FROM session,
-             @extschema@.cfrec_recommend(cfrec_serve.user_id, cfrec_serve.k, cfrec_serve.model)
-                 WITH ORDINALITY r
-        RETURNING i.session_id, i.rank, i.item_id, i.score)
-    SELECT s.session_id, s.rank, s.item_id, s.score FROM shown s ORDER BY s.rank;
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_serve'
+LANGUAGE C VOLATILE;
 
 -- Records a reaction to an item shown in a session; a later reaction to the
 -- same item replaces the earlier one.
 CREATE FUNCTION @extschema@.cfrec_feedback(session_id uuid, item_id bigint,
                                            liked boolean DEFAULT true)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    server name;
-BEGIN
-    IF session_id IS NULL OR item_id IS NULL OR liked IS NULL THEN
-        RAISE EXCEPTION 'session_id, item_id and liked must not be NULL'
-            USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF pg_catalog.pg_is_in_recovery() THEN
-        RAISE EXCEPTION 'cfrec_feedback records a reaction, and this server is a standby'
-            USING ERRCODE = 'read_only_sql_transaction',
-                  HINT = 'Call cfrec_feedback on the primary, where cfrec_serve recorded the session.';
-    END IF;
-    SELECT i.served_by INTO server FROM @extschema@.cfrec_impressions i
-    WHERE i.session_id = cfrec_feedback.session_id AND i.item_id = cfrec_feedback.item_id;
-    IF FOUND AND server IS NOT NULL AND NOT pg_has_role(server, 'USAGE') THEN
-        RAISE EXCEPTION 'the session was served by role %, not by one whose privileges you have',
-            server USING ERRCODE = 'insufficient_privilege',
-            HINT = 'Post feedback from the role that called cfrec_serve, or one it was granted to.';
-    END IF;
-    IF NOT FOUND THEN
-        PERFORM FROM @extschema@.cfrec_impressions i WHERE i.session_id = cfrec_feedback.session_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'unknown session %', session_id USING ERRCODE = 'undefined_object',
-                HINT = 'Pass the session_id that cfrec_serve returned with the recommendations.';
-        END IF;
-        RAISE EXCEPTION 'item % was not shown in session %', item_id, session_id
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Feedback is recorded only for the items cfrec_serve returned in that session.';
-    END IF;
-    INSERT INTO @extschema@.cfrec_reactions AS r (session_id, item_id, liked)
-    VALUES (cfrec_feedback.session_id, cfrec_feedback.item_id, cfrec_feedback.liked)
-    ON CONFLICT ON CONSTRAINT cfrec_reactions_pkey
-    DO UPDATE SET liked = excluded.liked, reacted_at = excluded.reacted_at;
-END
-$$;
+AS 'MODULE_PATHNAME', 'cfrec_feedback'
+LANGUAGE C VOLATILE;
 
 -- Online quality of a model from its sessions shown since `since`, counting
 -- the top k of each list:
@@ -1142,12 +988,12 @@ BEGIN
 END
 $$;
 
--- Checks every row of a factor table (what cfrec_train guarantees of its
--- own): ids unique and not NULL; features one-dimensional, of one length
--- (1 to 1024), finite and within real's range; biases likewise. Returns the
--- number of rows and of factors.
-CREATE FUNCTION @extschema@.cfrec_checked_factors(argument text, rel regclass, id_column text,
-                                                  features_column text, bias_column text,
+-- Checks every row of a private copy (id, features float8[], bias float8)
+-- of the factor table `rel`, what cfrec_train guarantees of its own: ids
+-- unique and not NULL; features one-dimensional, of one length (1 to 1024),
+-- finite and within real's range; biases likewise. Returns the number of
+-- rows and of factors; errors name `argument` and `rel`.
+CREATE FUNCTION @extschema@.cfrec_checked_factors(argument text, rel regclass, copy regclass,
                                                   OUT rows bigint, OUT width integer)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -1159,26 +1005,17 @@ DECLARE
     bad_features bigint;
     bad_biases bigint;
 BEGIN
-    PERFORM @extschema@.cfrec_require_column(rel, id_column, 'id_column', 'integer');
-    PERFORM @extschema@.cfrec_require_column(rel, features_column, 'features_column', 'numbers');
-    IF bias_column IS NOT NULL THEN
-        PERFORM @extschema@.cfrec_require_column(rel, bias_column, 'bias_column', 'number');
-    END IF;
     EXECUTE format(
-        'SELECT pg_catalog.count(*), pg_catalog.count(*) - pg_catalog.count(DISTINCT f.%1$I),
-                pg_catalog.count(*) FILTER (WHERE f.%1$I IS NULL),
-                pg_catalog.min(pg_catalog.cardinality(f.%2$I)), pg_catalog.max(pg_catalog.cardinality(f.%2$I)),
-                pg_catalog.count(*) FILTER (WHERE f.%2$I IS NULL
-                    OR pg_catalog.array_ndims(f.%2$I) IS DISTINCT FROM 1
-                    OR EXISTS (SELECT FROM pg_catalog.unnest(f.%2$I::pg_catalog.float8[]) x
+        'SELECT pg_catalog.count(*), pg_catalog.count(*) - pg_catalog.count(DISTINCT f.id),
+                pg_catalog.count(*) FILTER (WHERE f.id IS NULL),
+                pg_catalog.min(pg_catalog.cardinality(f.features)), pg_catalog.max(pg_catalog.cardinality(f.features)),
+                pg_catalog.count(*) FILTER (WHERE f.features IS NULL
+                    OR pg_catalog.array_ndims(f.features) IS DISTINCT FROM 1
+                    OR EXISTS (SELECT FROM pg_catalog.unnest(f.features) x
                                WHERE x IS NULL OR NOT (pg_catalog.abs(x) OPERATOR(pg_catalog.<=) 3.4e38))),
-                pg_catalog.count(*) FILTER (WHERE %3$s)
-         FROM %4$s f',
-        id_column, features_column,
-        CASE WHEN bias_column IS NULL THEN 'false'
-             ELSE format('f.%1$I IS NULL OR NOT (pg_catalog.abs(f.%1$I::pg_catalog.float8) OPERATOR(pg_catalog.<=) 3.4e38)',
-                         bias_column) END,
-        rel)
+                pg_catalog.count(*) FILTER (WHERE f.bias IS NULL
+                    OR NOT (pg_catalog.abs(f.bias) OPERATOR(pg_catalog.<=) 3.4e38))
+         FROM %s f', copy)
     INTO rows, duplicates, null_ids, width, longest, bad_features, bad_biases;
     IF rows = 0 THEN
         RAISE EXCEPTION '% (%) has no rows', argument, rel USING ERRCODE = 'data_exception';
@@ -1199,15 +1036,28 @@ BEGIN
 END
 $$;
 
+-- Stores checked factors as a model: the last step of cfrec_import_model,
+-- which passes private copies of the factor tables (id, features, bias, and
+-- for items interactions). It checks every row again and writes through the
+-- same path as cfrec_train; it needs what cfrec_import_model needs.
+CREATE FUNCTION @extschema@.cfrec_store_imported(
+    model text, feedback text, user_factors regclass, item_factors regclass, source regclass,
+    user_column text, item_column text, rating_column text, regularization float8,
+    alpha float8, global_mean float8, rating_min real, rating_max real, interactions bigint)
+RETURNS @extschema@.cfrec_training_summary
+AS 'MODULE_PATHNAME', 'cfrec_store_imported'
+LANGUAGE C VOLATILE;
+
 -- Registers factors trained elsewhere as a model that every serving
 -- function uses. user_factors and item_factors are tables in Spark MLlib
 -- ALS's shape (userFactors / itemFactors: id integer, features float[] or
 -- real[]), with an optional bias column in each. source holds the
 -- interactions the model was trained on, as for cfrec_train: exclude_seen,
 -- the popularity fallback, refreshes and cfrec_evaluate read it, and
--- explicit predictions are clipped to its ratings' range. Everything is
--- checked before anything is written; an existing model of that name is
--- replaced, as by a retraining.
+-- explicit predictions are clipped to its ratings' range. Each table is read
+-- once, into a private copy that is checked and then stored, so what is
+-- checked is what is stored; an existing model of that name is replaced, as
+-- by a retraining. Needs cfrec_trainer, as training does.
 CREATE FUNCTION @extschema@.cfrec_import_model(
     model           text,
     user_factors    regclass,
@@ -1228,16 +1078,18 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    started  timestamptz := pg_catalog.clock_timestamp();
     explicit boolean := feedback = 'explicit';
     users    record;
     items    record;
     n_rows   bigint;
     low      real;
     high     real;
-    v        bigint;
-    owner    name;
-    seconds  float8;
+    owner    regrole;
+    copy_sql text := 'CREATE TEMP TABLE %I ON COMMIT DROP AS SELECT f.%I::pg_catalog.int8 AS id, '
+                     'f.%I::pg_catalog.float8[] AS features, %s AS bias FROM %s f';
+    bias_sql text := CASE WHEN bias_column IS NULL THEN '0::pg_catalog.float8'
+                          ELSE format('f.%I::pg_catalog.float8', bias_column) END;
+    summary  @extschema@.cfrec_training_summary;
 BEGIN
     IF model IS NULL OR user_factors IS NULL OR item_factors IS NULL OR source IS NULL
        OR feedback IS NULL OR id_column IS NULL OR features_column IS NULL OR global_mean IS NULL
@@ -1265,11 +1117,10 @@ BEGIN
         RAISE EXCEPTION 'cfrec models cannot be imported on a standby' USING ERRCODE = 'read_only_sql_transaction',
             HINT = 'Import on the primary; the standby serves the model once it has replayed it.';
     END IF;
-    IF NOT (pg_catalog.has_table_privilege('@extschema@.cfrec_model', 'INSERT, UPDATE, DELETE')
-            AND pg_catalog.has_table_privilege('@extschema@.cfrec_user_factors', 'INSERT, UPDATE, DELETE')
-            AND pg_catalog.has_table_privilege('@extschema@.cfrec_item_factors', 'INSERT, UPDATE, DELETE')) THEN
-        RAISE EXCEPTION 'permission denied to change cfrec models' USING ERRCODE = 'insufficient_privilege',
-            HINT = 'An administrator grants them to roles that train (README, "Privileges").';
+    IF NOT (EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER AND r.rolsuper)
+            OR coalesce(pg_catalog.pg_has_role(pg_catalog.to_regrole('cfrec_trainer'), 'USAGE'), false)) THEN
+        RAISE EXCEPTION 'permission denied to train cfrec models' USING ERRCODE = 'insufficient_privilege',
+            HINT = 'An administrator lets a role train with GRANT cfrec_trainer TO that_role.';
     END IF;
     SELECT m.owner INTO owner FROM @extschema@.cfrec_model m WHERE m.name = cfrec_import_model.model;
     IF FOUND AND NOT @extschema@.cfrec_may_change(owner) THEN
@@ -1277,74 +1128,60 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = format('The owner can share its models: GRANT %I TO your_role.', owner);
     END IF;
-    -- Locked until the end, so that imports and trainings of one name take turns.
-    PERFORM FROM @extschema@.cfrec_model m WHERE m.name = cfrec_import_model.model FOR UPDATE;
 
-    users := @extschema@.cfrec_checked_factors('user_factors', user_factors, id_column, features_column, bias_column);
-    items := @extschema@.cfrec_checked_factors('item_factors', item_factors, id_column, features_column, bias_column);
+    -- Each factor table is read once, into a private copy: what is checked
+    -- below is exactly what is stored, whatever a view returns when read again.
+    PERFORM @extschema@.cfrec_require_column(user_factors, id_column, 'id_column', 'integer');
+    PERFORM @extschema@.cfrec_require_column(user_factors, features_column, 'features_column', 'numbers');
+    IF bias_column IS NOT NULL THEN
+        PERFORM @extschema@.cfrec_require_column(user_factors, bias_column, 'bias_column', 'number');
+    END IF;
+    EXECUTE format(copy_sql, 'cfrec_import_users', id_column, features_column, bias_sql, user_factors);
+    users := @extschema@.cfrec_checked_factors('user_factors', user_factors, 'pg_temp.cfrec_import_users');
+    PERFORM @extschema@.cfrec_require_column(item_factors, id_column, 'id_column', 'integer');
+    PERFORM @extschema@.cfrec_require_column(item_factors, features_column, 'features_column', 'numbers');
+    IF bias_column IS NOT NULL THEN
+        PERFORM @extschema@.cfrec_require_column(item_factors, bias_column, 'bias_column', 'number');
+    END IF;
+    EXECUTE format(copy_sql, 'cfrec_import_item_rows', id_column, features_column, bias_sql, item_factors);
+    items := @extschema@.cfrec_checked_factors('item_factors', item_factors, 'pg_temp.cfrec_import_item_rows');
     IF users.width <> items.width THEN
         RAISE EXCEPTION 'user_factors have % factors, item_factors %', users.width, items.width
             USING ERRCODE = 'data_exception', HINT = 'Import the user and item factors of one model.';
     END IF;
+
+    -- The source, read once too: each item's rows (the popularity fallback,
+    -- as cfrec_train keeps it) and the ratings' range.
     PERFORM @extschema@.cfrec_require_column(source, user_column, 'user_column', 'integer');
     PERFORM @extschema@.cfrec_require_column(source, item_column, 'item_column', 'integer');
     IF rating_column IS NOT NULL THEN
         PERFORM @extschema@.cfrec_require_column(source, rating_column, 'rating_column', 'number');
     END IF;
-    EXECUTE format('SELECT pg_catalog.count(*), pg_catalog.min(%3$s), pg_catalog.max(%3$s) FROM %4$s s
-                    WHERE s.%1$I IS NOT NULL AND s.%2$I IS NOT NULL',
+    EXECUTE format('CREATE TEMP TABLE cfrec_import_counts ON COMMIT DROP AS
+                    SELECT s.%2$I::pg_catalog.int8 AS item, pg_catalog.count(*) AS n,
+                           pg_catalog.min(%3$s) AS low, pg_catalog.max(%3$s) AS high
+                    FROM %4$s s WHERE s.%1$I IS NOT NULL AND s.%2$I IS NOT NULL GROUP BY 1',
                    user_column, item_column,
                    CASE WHEN explicit THEN format('s.%I::pg_catalog.float4', rating_column) ELSE 'NULL::pg_catalog.float4' END,
-                   source)
-    INTO n_rows, low, high;
-    IF n_rows = 0 THEN
+                   source);
+    SELECT pg_catalog.sum(c.n), pg_catalog.min(c.low), pg_catalog.max(c.high) INTO n_rows, low, high
+    FROM pg_temp.cfrec_import_counts c;
+    IF n_rows IS NULL THEN
         RAISE EXCEPTION 'source % has no rows with both ids', source USING ERRCODE = 'data_exception',
             HINT = 'Name the interactions the model was trained on.';
     END IF;
+    CREATE TEMP TABLE cfrec_import_items ON COMMIT DROP AS
+    SELECT i.id, i.features, i.bias, LEAST(COALESCE(c.n, 0), 2147483647)::pg_catalog.int4 AS interactions
+    FROM pg_temp.cfrec_import_item_rows i LEFT JOIN pg_temp.cfrec_import_counts c ON c.item = i.id;
 
-    v := pg_catalog.nextval('@extschema@.cfrec_model_version_seq');
-    INSERT INTO @extschema@.cfrec_model AS m (name, feedback, algorithm, source, user_column, item_column,
-        rating_column, factors, iterations, regularization, alpha, seed, global_mean, rating_min, rating_max,
-        users, items, interactions, loss, train_seconds, trained_at, trained_by, version, base_version, owner)
-    VALUES (model, feedback, 'imported', source::text, user_column, item_column, rating_column, users.width,
-        0, regularization, CASE WHEN NOT explicit THEN alpha END, 0, CASE WHEN explicit THEN global_mean ELSE 0 END,
-        low, high, users.rows, items.rows, n_rows, 'NaN', 0, pg_catalog.clock_timestamp(), CURRENT_USER, v, v,
-        CURRENT_USER)
-    ON CONFLICT (name) DO UPDATE SET (feedback, algorithm, source, user_column, item_column, rating_column,
-        factors, iterations, regularization, alpha, seed, global_mean, rating_min, rating_max, users, items,
-        interactions, loss, train_seconds, trained_at, trained_by, version, base_version, watermark_column,
-        watermark, updated_at, updates, last_update_users, last_update_items) =
-        (EXCLUDED.feedback, EXCLUDED.algorithm, EXCLUDED.source, EXCLUDED.user_column, EXCLUDED.item_column,
-         EXCLUDED.rating_column, EXCLUDED.factors, EXCLUDED.iterations, EXCLUDED.regularization,
-         EXCLUDED.alpha, EXCLUDED.seed, EXCLUDED.global_mean, EXCLUDED.rating_min, EXCLUDED.rating_max,
-         EXCLUDED.users, EXCLUDED.items, EXCLUDED.interactions, EXCLUDED.loss, EXCLUDED.train_seconds,
-         EXCLUDED.trained_at, EXCLUDED.trained_by, EXCLUDED.version, EXCLUDED.base_version, NULL, NULL, NULL,
-         0, NULL, NULL);
-    DELETE FROM @extschema@.cfrec_user_factors f WHERE f.model = cfrec_import_model.model;
-    DELETE FROM @extschema@.cfrec_item_factors f WHERE f.model = cfrec_import_model.model;
-    EXECUTE format('INSERT INTO @extschema@.cfrec_user_factors (model, id, bias, factors, version)
-                    SELECT $1, u.%1$I, %2$s, u.%3$I::pg_catalog.float4[], $2 FROM %4$s u',
-                   id_column,
-                   CASE WHEN bias_column IS NULL THEN '0' ELSE format('u.%I::pg_catalog.float4', bias_column) END,
-                   features_column, user_factors)
-    USING model, v;
-    -- Each item's training rows: the popularity fallback, as cfrec_train keeps it.
-    EXECUTE format('INSERT INTO @extschema@.cfrec_item_factors (model, id, bias, factors, interactions, version)
-                    SELECT $1, i.%1$I, %2$s, i.%3$I::pg_catalog.float4[],
-                           LEAST(COALESCE(c.n, 0), 2147483647)::pg_catalog.int4, $2
-                    FROM %4$s i
-                    LEFT JOIN (SELECT s.%5$I::pg_catalog.int8 AS item, pg_catalog.count(*) AS n FROM %6$s s
-                               WHERE s.%7$I IS NOT NULL GROUP BY 1) c
-                           ON c.item OPERATOR(pg_catalog.=) i.%1$I::pg_catalog.int8',
-                   id_column,
-                   CASE WHEN bias_column IS NULL THEN '0' ELSE format('i.%I::pg_catalog.float4', bias_column) END,
-                   features_column, item_factors, item_column, source, user_column)
-    USING model, v;
-    seconds := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started);
-    UPDATE @extschema@.cfrec_model m SET train_seconds = seconds WHERE m.name = cfrec_import_model.model;
+    summary := @extschema@.cfrec_store_imported(model, feedback, 'pg_temp.cfrec_import_users'::pg_catalog.regclass,
+        'pg_temp.cfrec_import_items'::pg_catalog.regclass, source, user_column, item_column, rating_column,
+        regularization, alpha, global_mean, low, high, n_rows);
+    DROP TABLE pg_temp.cfrec_import_users, pg_temp.cfrec_import_item_rows, pg_temp.cfrec_import_counts,
+               pg_temp.cfrec_import_items;
     RAISE NOTICE 'cfrec: imported model "%"', model
         USING DETAIL = format('%s users and %s items with %s factors; %s interactions in %s', users.rows,
                               items.rows, users.width, n_rows, source);
-    RETURN ROW(model, feedback, users.rows, items.rows, n_rows, seconds, 'NaN')::@extschema@.cfrec_training_summary;
+    RETURN summary;
 END
 $$;

@@ -62,7 +62,7 @@ TEST(ModelBlob, OwnedCopyPatchesLikeTheOriginal) {
     const int64_t ids[] = {7, 1000};  // one known user, one new
     const float bias[] = {0, 0};
     std::vector<float> factors(2 * m.factors(), 0.25f);
-    const ChangedRows rows{ids, bias, factors.data(), nullptr, 2};
+    const ChangedRows rows{ids, bias, factors.data(), nullptr, 2, m.factors()};
     apply_changes(m, Side::Users, rows);
     apply_changes(copy, Side::Users, rows);
     ASSERT_EQ(m.user_ids, copy.user_ids);

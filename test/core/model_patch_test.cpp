@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/errors.h"
 #include "core/model_patch.h"
 #include "core/refresh.h"
 #include "small_models.h"
@@ -9,7 +10,8 @@ using namespace cfrec;
 namespace {
 
 core::ChangedRows rows_of(const core::Refreshed &r) {
-    return {r.ids.data(), r.bias.data(), r.factors.data(), r.interactions.data(), r.ids.size()};
+    return {r.ids.data(), r.bias.data(), r.factors.data(), r.interactions.data(), r.ids.size(),
+            static_cast<int>(r.factors.cols())};
 }
 
 // A model built from scratch out of the patched one's rows: what a cache
@@ -54,7 +56,8 @@ TEST(ModelPatch, NewAndChangedUsersLandInIdOrder) {
     std::vector<float> bias(r.bias.rbegin(), r.bias.rend());
     core::FactorMatrix factors = r.factors.colwise().reverse();
     core::apply_changes(m, core::Side::Users,
-                        {ids.data(), bias.data(), factors.data(), nullptr, ids.size()});
+                        {ids.data(), bias.data(), factors.data(), nullptr, ids.size(),
+                         static_cast<int>(factors.cols())});
     ASSERT_EQ(m.user_ids.size(), 102u);
     EXPECT_TRUE(std::is_sorted(m.user_ids.begin(), m.user_ids.end()));
     for (size_t j = 0; j < r.ids.size(); ++j) {
@@ -111,7 +114,22 @@ TEST(ModelPatch, ItemChangesRebuildTheServingCopies) {
 TEST(ModelPatch, NothingChangedIsANoOp) {
     core::FactorModel m = test::train_small(test::communities(), core::Feedback::Explicit, 3);
     const core::FactorModel copy = m;
-    core::apply_changes(m, core::Side::Items, {nullptr, nullptr, nullptr, nullptr, 0});
+    core::apply_changes(m, core::Side::Items, {nullptr, nullptr, nullptr, nullptr, 0, 0});
     EXPECT_EQ(m.item_ids, copy.item_ids);
     EXPECT_EQ(m.half_items, copy.half_items);
+}
+
+// Rows of another width than the cached model's (a catalog that says 1
+// factor over a model cached at 3) are refused whole, never copied at the
+// cached width past the end of the rows.
+TEST(ModelPatch, RowsOfAnotherWidthAreRefused) {
+    core::FactorModel m = test::train_small(test::communities(), core::Feedback::Explicit, 3);
+    const core::FactorModel copy = m;
+    const int64_t ids[] = {m.user_ids[0], 999999};
+    const float bias[] = {0.5f, 0.5f};
+    const float narrow[] = {1.0f, 2.0f};  // one factor each
+    const core::ChangedRows rows{ids, bias, narrow, nullptr, 2, 1};
+    EXPECT_THROW(core::apply_changes(m, core::Side::Users, rows), core::Error);
+    EXPECT_EQ(m.user_ids, copy.user_ids);
+    EXPECT_EQ(m.user_factors, copy.user_factors);
 }

@@ -8,6 +8,10 @@
 #   - a role with no grants still serves the models trained before 1.4.0
 #     (per-model read grants came then: older models stay public), and is
 #     still refused those trained later;
+#   - a trainer and an application role set up as the README of 1.4.0 to
+#     1.8.0 said (write grants on cfrec's tables) still train, serve and
+#     post feedback through cfrec's functions, and hold no write grant on
+#     cfrec's tables any more (from 1.9.0 cfrec writes them itself);
 #   - its cfrec catalog equals a fresh install's, object by object.
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with cfrec installed.
 set -euo pipefail
@@ -19,15 +23,18 @@ work=$(mktemp -d)
 fresh=cfrec_upgrade_fresh
 dbs=("$fresh")
 reader=cfrec_upgrade_reader
+trainer=cfrec_upgrade_trainer
+app=cfrec_upgrade_app
 cleanup() {
     for d in "${dbs[@]}"; do psql -qX -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)"; done
-    psql -qX -d postgres -c "DROP ROLE IF EXISTS $reader"
+    psql -qX -d postgres -c "DROP ROLE IF EXISTS $reader, $trainer, $app"
     rm -rf "$work"
 }
 trap cleanup EXIT
 sql() { psql -qXAt -v ON_ERROR_STOP=1 "$@"; }
 
-sql -d postgres -c "DROP ROLE IF EXISTS $reader" -c "CREATE ROLE $reader"
+sql -d postgres -c "DROP ROLE IF EXISTS $reader, $trainer, $app" -c "CREATE ROLE $reader" \
+    -c "CREATE ROLE $trainer" -c "CREATE ROLE $app"
 sql -d postgres -c "DROP DATABASE IF EXISTS $fresh" -c "CREATE DATABASE $fresh"
 sql -d $fresh -c "CREATE EXTENSION cfrec"
 sql -d $fresh -f test/upgrade/extension_catalog.sql >"$work/fresh.catalog"
@@ -40,6 +47,21 @@ for v in "${olds[@]}"; do
     sql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     sql -d "$db" -c "CREATE EXTENSION cfrec VERSION '$v'"
     sql -d "$db" -f test/upgrade/fill.sql >/dev/null
+    with_grants=$([ "$(printf '%s\n' "$v" 1.4.0 | sort -V | head -1)" = 1.4.0 ] && echo yes || echo no)
+    if [ "$with_grants" = yes ]; then  # the README's trainer and app grants of 1.4.0 to 1.8.0
+        sql -d "$db" <<SQL
+GRANT SELECT ON ratings TO $trainer;
+GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO $trainer;
+GRANT INSERT ON cfrec_training_log TO $trainer;
+GRANT USAGE ON SEQUENCE cfrec_model_version_seq, cfrec_training_log_id_seq TO $trainer;
+GRANT INSERT ON cfrec_impressions TO $app;
+GRANT INSERT, UPDATE ON cfrec_reactions TO $app;
+SET ROLE $trainer;
+SET client_min_messages = warning;
+SELECT users FROM cfrec_train('ratings', model => 'trainers', factors => 4, iterations => 2);
+SELECT cfrec_grant('trainers', '$app');
+SQL
+    fi
     sql -d "$db" -f test/upgrade/model_outputs.sql >"$work/$v.before"
     sql -d "$db" -f test/upgrade/keep_rows.sql
     [ "$(sql -d "$db" -c "SELECT count(DISTINCT outcome) FROM cfrec_training_log")" = 2 ] ||
@@ -61,7 +83,8 @@ SELECT 'cached ' || count(*) FROM cfrec_cache c WHERE NOT coalesce((to_jsonb(c) 
 SQL
 )
     echo "$cached"
-    grep -qx "cached 3" <<<"$cached" || { echo "the session did not cache the 3 models"; exit 1; }
+    models=$(sql -d "$db" -c "SELECT count(*) FROM cfrec_model")
+    grep -qx "cached $models" <<<"$cached" || { echo "the session did not cache the $models models"; exit 1; }
     if grep -q ERROR <<<"$cached"; then echo "the cached session failed after the update"; exit 1; fi
     diff "$work/$v.before" "$work/$v.cached" || { echo "the cached session serves other results"; exit 1; }
 
@@ -85,6 +108,38 @@ SQL
     lost=$(sql -d "$db" -f test/upgrade/check_rows.sql)
     echo "$lost"
     if grep -v '|lost|0$' <<<"$lost"; then echo "rows were lost or changed"; exit 1; fi
+    if [ "$with_grants" = yes ]; then
+        out=$(sql -d "$db" 2>&1 <<SQL
+SET client_min_messages = warning;
+SET ROLE $trainer;
+SELECT 'retrained ' || users FROM cfrec_train('ratings', model => 'trainers', factors => 4, iterations => 2);
+SELECT 'trained ' || users FROM cfrec_train('ratings', model => 'trainers_new', factors => 4, iterations => 2);
+SELECT 'refreshed ' || cfrec_refresh_users('trainers', ARRAY[1, 2]);
+SELECT cfrec_grant('trainers_new', '$app');
+RESET ROLE;
+SET ROLE $app;
+CREATE TEMP TABLE shown AS SELECT * FROM cfrec_serve(1, 3, model => 'trainers_new');
+SELECT 'feedback ' || count(cfrec_feedback(s.session_id, s.item_id)) FROM shown s;
+SELECT 'served ' || count(*) FROM cfrec_recommend(1, 3, model => 'trainers');
+RESET ROLE;
+SELECT 'write grants left ' || count(*) FROM pg_class c, aclexplode(c.relacl) a
+WHERE c.relnamespace = 'public'::regnamespace AND c.relname LIKE 'cfrec%'
+  AND a.grantee IN ('$trainer'::regrole, '$app'::regrole) AND a.privilege_type <> 'SELECT';
+SELECT 'trainer role ' || pg_has_role('$trainer', 'cfrec_trainer', 'MEMBER');
+SQL
+)
+        echo "$out"
+        expected="retrained 61
+trained 61
+refreshed 2
+feedback 3
+served 3
+write grants left 0
+trainer role true"
+        [ "$(grep -v '^$' <<<"$out" | grep -v '^cfrec_grant\|^ *$')" = "$expected" ] ||
+            { echo "the trainer or the application role of $v stopped working"; exit 1; }
+        echo "trainer and application role of $v: work through cfrec's functions, hold no write grants"
+    fi
     sql -d "$db" -f test/upgrade/extension_catalog.sql >"$work/$v.catalog"
     diff "$work/fresh.catalog" "$work/$v.catalog" ||
         { echo "the catalog after $v -> $current differs from a fresh $current (< fresh, > upgraded)"; exit 1; }
