@@ -220,7 +220,7 @@ const char *highest_value(const char *relation, const char *column, Oid type) {
         type == TIMESTAMPTZOID
             ? psprintf(
                   "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
-                  "|| '+00'",
+                  "OPERATOR(pg_catalog.||) '+00'",
                   highest)
         : type == TIMESTAMPOID
             ? psprintf("pg_catalog.to_char(%s, 'YYYY-MM-DD HH24:MI:SS.US')", highest)
