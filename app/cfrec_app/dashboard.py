@@ -50,7 +50,8 @@ def catalogue(request: Request, user: Optional[int] = Query(None, ge=-2**63, le=
                            (model, user))["k"]
             cards = db.all(t, """
                 SELECT r.item_id AS movie_id, r.score, m.title, m.year, m.genres
-                FROM cfrec_recommend(%s, 12, %s) r LEFT JOIN movies m ON m.movie_id = r.item_id""", (user, model))
+                FROM cfrec_recommend(%s, 12, %s) WITH ORDINALITY r(item_id, score, rank)
+                LEFT JOIN movies m ON m.movie_id = r.item_id ORDER BY r.rank""", (user, model))
     return page(request, "catalogue.html",
                 rating_chart=chart("bar", [r["rating"] for r in ratings], [r["n"] for r in ratings], "ratings"),
                 year_chart=chart("bar", [y["year"] for y in years], [y["n"] for y in years], "films"),

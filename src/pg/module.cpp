@@ -60,9 +60,5 @@ extern "C" void _PG_init(void) {
                              &cfrec_half_precision_scoring, true, PGC_USERSET, 0, nullptr, nullptr,
                              nullptr);
     cfrec::pg::shared_cache_init();
-#if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("cfrec");
-#else
-    EmitWarningsOnPlaceholders("cfrec");
-#endif
 }

@@ -29,3 +29,8 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }
+
+// The shared cache needs shmem_request_hook (15); older majors cannot build.
+#if PG_VERSION_NUM < 150000
+#error "cfrec needs PostgreSQL 15 or later"
+#endif

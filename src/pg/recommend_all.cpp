@@ -171,14 +171,29 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     ModelRecord record = find_model(schema, name);
     const core::ModelView &model = serving_model(schema, record);
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
+    int64 unknown = 0;
     call_cpp([&] {
         std::vector<int64_t> users =
             requested ? std::vector<int64_t>(requested, requested + n_requested)
                       : std::vector<int64_t>(model.user_ids.begin(), model.user_ids.end());
         std::sort(users.begin(), users.end());
         users.erase(std::unique(users.begin(), users.end()), users.end());
+        // Users the model does not know are left out: each would only get
+        // the popular items, and a long list of them would be written out
+        // (or spill to temporary files) for nothing.
+        const auto known_end = std::remove_if(users.begin(), users.end(), [&](int64_t u) {
+            return model.user_index(u) < 0;
+        });
+        unknown = static_cast<int64>(users.end() - known_end);
+        users.erase(known_end, users.end());
         seen->object = new core::SeenCollector(model, std::move(users));
     });
+    if (unknown > 0)
+        ereport(NOTICE,
+                (errmsg_plural("cfrec: %lld requested user is not in model \"%s\" and was left out",
+                               "cfrec: %lld requested users are not in model \"%s\" and were left out",
+                               unknown, static_cast<long long>(unknown), name),
+                 errhint("cfrec_popular(k, model) gives what cfrec_recommend serves them.")));
     if (exclude_seen) {
         const char *sql = psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s%s",
                                    quote_identifier(record.user_column),

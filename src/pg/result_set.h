@@ -1,5 +1,5 @@
 // Returning rows from a set-returning C function (materialize mode), written
-// out here so the same code builds on PostgreSQL 13 to 17.
+// out here so the same code builds on every supported PostgreSQL (15 on).
 #pragma once
 
 #include "pg/postgres_headers.h"

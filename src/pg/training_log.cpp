@@ -102,6 +102,9 @@ void insert_row(const char *schema, const char *json) {
         elog(ERROR, "cfrec: writing cfrec_training_log failed");
 }
 
+constexpr int kWorkerAttempts = 100;
+constexpr long kWorkerRetryMicroseconds = 20000;
+
 // Hands the row to a background worker through a pinned shared-memory
 // segment ("schema\0json\0"), which the worker unpins once it has read it.
 void write_detached(const char *schema, const char *json, Oid caller) {
@@ -130,8 +133,22 @@ void write_detached(const char *schema, const char *json, Oid caller) {
     // The database, then the role the row is written as.
     const Oid ids[2] = {MyDatabaseId, caller};
     memcpy(worker.bgw_extra, ids, sizeof ids);
-    if (!RegisterDynamicBackgroundWorker(&worker, nullptr)) {
+    // Workers live milliseconds: when failures come in bursts and every slot
+    // is taken, one frees soon. Past the wait the row is not lost silently:
+    // the caller is warned and the server log keeps it.
+    bool registered = false;
+    for (int attempt = 0; attempt < kWorkerAttempts && !registered; ++attempt) {
+        registered = RegisterDynamicBackgroundWorker(&worker, nullptr);
+        if (!registered) pg_usleep(kWorkerRetryMicroseconds);
+    }
+    if (!registered) {
         dsm_unpin_segment(handle);
+        ereport(WARNING,
+                (errmsg("cfrec: the failed run could not be written to cfrec_training_log"),
+                 errdetail("No background worker slot was free for %d ms; the server log has the "
+                           "row.",
+                           static_cast<int>(kWorkerAttempts * kWorkerRetryMicroseconds / 1000)),
+                 errhint("Raise max_worker_processes.")));
         elog(LOG, "cfrec: no background worker slot (max_worker_processes) to log: %s", json);
     }
     dsm_detach(segment);

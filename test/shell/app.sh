@@ -2,7 +2,8 @@
 # The reference application (app/) against a real database (issue 16):
 #   - pytest: the REST API, the ORM example, the dashboard's pages;
 #   - headless Chromium: every chart on the dashboard rendered (Chart.js drew
-#     it), a screenshot (build/app-*.png), and Swagger UI rendered at /docs
+#     it), the catalogue's recommendation cards in rank order, a screenshot
+#     (build/app-*.png), and Swagger UI rendered at /docs
 #     with no network but loopback.
 # Data: ../shared/data/ml-latest-small when present, else the generated
 # sample; a private cluster of its own.
@@ -64,6 +65,12 @@ for page in "/?user=1" /dashboard/users /dashboard/models; do
     echo "$page: $drawn of $canvases charts rendered"
     [ "$canvases" -gt 0 ] && [ "$drawn" = "$canvases" ] || { echo "a chart did not render on $page"; exit 1; }
     rendered=$((rendered + drawn))
+    if [ "$page" = "/?user=1" ]; then  # the cards come best first, as cfrec_recommend ranks them
+        scores=$(grep -oP 'class="score">score \K[0-9.-]+' <<<"$dom" | tr '\n' ' ')
+        echo "user 1's cards: $scores"
+        [ -n "$scores" ] && sort -grc <<<"$(tr ' ' '\n' <<<"$scores" | grep .)" ||
+            { echo "the catalogue's cards are not in rank order"; exit 1; }
+    fi
     name=$(sed 's|[/?=]|_|g; s|^_||' <<<"${page#/}"); name=${name:-catalogue}
     timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
         --window-size=1280,1600 --screenshot="$root/build/app-${name:-catalogue}.png" \

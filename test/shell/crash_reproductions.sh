@@ -30,6 +30,31 @@ for edit in "users = 4611686018427387904" "items = 4611686018427387904" "users =
     q -c "SELECT users FROM cfrec_train('r', model => 'm', factors => 8, iterations => 2)" >/dev/null
 done
 
+echo "== a cached model caught up from rows of another width (the catalog edited by hand)"
+# Only the tables' owner can edit them since 1.9.0; a superuser doing so by
+# hand must still get an error, never a crash or another model's bytes. The
+# session caches the model at 8 factors; the catalog then says 1 factor and
+# a newer version, and the user rows are cut to 1 factor (or, the catalog
+# left at 8, only the rows are cut): the catch-up must refuse both.
+for catalog_edit in "factors = 1, " ""; do
+    q -c "SELECT users FROM cfrec_train('r', model => 'w', factors => 8, iterations => 2)" >/dev/null
+    for shared in 0 1024; do
+        out=$(psql -qX -d $db -v VERBOSITY=verbose 2>&1 <<SQL || true
+SET cfrec.shared_cache_size = $shared;
+SELECT count(*) FROM cfrec_recommend(1, 3, 'w', exclude_seen => false);
+BEGIN;
+UPDATE cfrec_model SET ${catalog_edit}version = nextval('cfrec_model_version_seq') WHERE name = 'w';
+UPDATE cfrec_user_factors f SET factors = f.factors[1:1], version = m.version
+FROM cfrec_model m WHERE f.model = 'w' AND m.name = 'w' AND f.id <= 20;
+SELECT count(*) FROM cfrec_recommend(1, 3, 'w', exclude_seen => false);
+ROLLBACK;
+SQL
+)
+        grep -q "ERROR:  XX001" <<<"$out" || { echo "FAIL: no XX001 from the doctored catch-up"$'\n'"$out"; exit 1; }
+        echo "XX001 as expected (${catalog_edit:-rows only, }shared_cache_size $shared): $(grep -m1 'ERROR:' <<<"$out")"
+    done
+done
+
 echo "== C2: the extension dropped under a running query"
 out=$(psql -qX -d $db 2>&1 <<'SQL' || true
 BEGIN;

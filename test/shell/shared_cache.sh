@@ -12,7 +12,9 @@
 #   - sessions asking at once for a model not yet loaded load it once;
 #   - a session waiting for another's load can be cancelled;
 #   - a load cancelled, terminated or killed (kill -9) halfway leaves nothing
-#     behind, and the model loads whole afterwards; no backend crashes.
+#     behind, and the model loads whole afterwards; no backend crashes;
+#   - a catalog edited by hand to another width is refused (XX001), never
+#     caught up at the shared copy's width.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -184,4 +186,24 @@ grep -q "terminated by signal 9" "$work/data/server.log" || fail "the kill did n
 if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
 q -c "$answers_new" >"$work/end.out"
 diff "$work/current.out" "$work/end.out" || fail "after the restart the answers changed"
+
+echo "== a shared copy is never caught up from rows of another width"
+# The catalog edited by hand (only its owner can since 1.9.0): a newer
+# version, 1 factor where the shared copy has 8, 5,000 user rows cut to 1.
+q -c "SELECT users FROM cfrec_train('r', model => 'wide', factors => 8, iterations => 2)" >/dev/null
+q -c "SELECT count(*) FROM cfrec_recommend(1, 3, 'wide')" >/dev/null
+[ "$(shared_entries wide)" = 1 ] || fail "wide was not loaded into the shared cache"
+out=$(psql -qXAt -v VERBOSITY=verbose 2>&1 <<'SQL' || true
+BEGIN;
+UPDATE cfrec_model SET factors = 1, version = nextval('cfrec_model_version_seq') WHERE name = 'wide';
+UPDATE cfrec_user_factors f SET factors = f.factors[1:1], version = m.version
+FROM cfrec_model m WHERE f.model = 'wide' AND m.name = 'wide';
+SELECT count(*) FROM cfrec_recommend(1, 3, 'wide');
+ROLLBACK;
+SQL
+)
+grep -q "ERROR:  XX001" <<<"$out" || fail "the doctored catch-up was not refused: $out"
+echo "refused: $(grep -m1 'ERROR:' <<<"$out")"
+q -c "SELECT count(*) FROM cfrec_recommend(1, 3, 'wide')" >/dev/null
+if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
 echo "shared cache: all checks passed"
