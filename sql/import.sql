@@ -51,6 +51,33 @@ SELECT users FROM cfrec_import_model('spark', 'als_users', 'als_items', 'ratings
 SELECT version > :v1 AS new_version FROM cfrec_models WHERE model = 'spark';
 
 -- Bad factor tables are refused before anything is written.
+-- A view that returns finite factors when first read and NaN after: each
+-- table is read once, into a private copy that is checked and stored, so
+-- what is stored is what was checked.
+CREATE SEQUENCE reads;
+CREATE VIEW changing_items AS
+SELECT id, CASE WHEN nextval('reads') <= (SELECT count(*) FROM als_items) THEN features
+                ELSE array_fill('NaN'::real, ARRAY[cardinality(features)]) END AS features
+FROM als_items;
+SELECT items FROM cfrec_import_model('changing', 'als_users', 'changing_items', 'ratings',
+                                     feedback => 'implicit', rating_column => NULL);
+SELECT count(*) AS nan_rows FROM cfrec_item_factors
+WHERE model = 'changing' AND 'NaN'::real = ANY (factors);
+SELECT cfrec_drop_model('changing');
+DROP VIEW changing_items;
+DROP SEQUENCE reads;
+-- The storing step, called directly, checks every row itself.
+CREATE TABLE nan_items AS
+SELECT id::bigint AS id, array_fill('NaN'::real, ARRAY[cardinality(features)]) AS features,
+       0::real AS bias, 1 AS interactions FROM als_items;
+CREATE TABLE copied_users AS SELECT id::bigint AS id, features, 0::real AS bias FROM als_users;
+SELECT cfrec_store_imported('direct', 'implicit', 'copied_users', 'nan_items', 'ratings', 'user_id',
+                            'item_id', NULL, 0.1, 1.0, 0, NULL, NULL, 100);
+CREATE TABLE short_items AS SELECT id::bigint AS id, features[1:2] AS features, 0::real AS bias,
+                                        1 AS interactions FROM als_items;
+SELECT cfrec_store_imported('direct', 'implicit', 'copied_users', 'short_items', 'ratings', 'user_id',
+                            'item_id', NULL, 0.1, 1.0, 0, NULL, NULL, 100);
+DROP TABLE nan_items, short_items, copied_users;
 CREATE TABLE bad (id integer, features real[], weight text);
 INSERT INTO bad SELECT * , 'x' FROM als_items;
 INSERT INTO bad VALUES (1, ARRAY[1, 2, 3]);

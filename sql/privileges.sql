@@ -191,3 +191,46 @@ DROP OWNED BY regress_cfrec_alice;
 DROP OWNED BY regress_cfrec_bob;
 DROP ROLE regress_cfrec_bob;
 DROP ROLE regress_cfrec_alice;
+
+-- Owners and readers are role OIDs: a role dropped and created again under
+-- the same name owns and reads nothing of the old one's.
+CREATE ROLE regress_cfrec_phoenix;
+CREATE ROLE regress_cfrec_phoenix_reader;
+GRANT cfrec_trainer TO regress_cfrec_phoenix;
+GRANT SELECT ON ratings TO regress_cfrec_phoenix;
+SET ROLE regress_cfrec_phoenix;
+SELECT users FROM cfrec_train('ratings', model => 'phoenix', factors => 3, iterations => 1);
+SELECT cfrec_grant('phoenix', 'regress_cfrec_phoenix_reader');
+RESET ROLE;
+DROP OWNED BY regress_cfrec_phoenix;
+DROP ROLE regress_cfrec_phoenix;
+DROP ROLE regress_cfrec_phoenix_reader;
+CREATE ROLE regress_cfrec_phoenix;
+CREATE ROLE regress_cfrec_phoenix_reader;
+GRANT cfrec_trainer TO regress_cfrec_phoenix;
+SELECT owner::text ~ '^[0-9]+$' AS owner_shown_by_oid, cardinality(readers) AS readers
+FROM cfrec_models WHERE model = 'phoenix';
+SET ROLE regress_cfrec_phoenix;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'phoenix');
+SELECT cfrec_drop_model('phoenix');
+SELECT cfrec_train('ratings', model => 'phoenix', factors => 3, iterations => 1);
+RESET ROLE;
+SET ROLE regress_cfrec_phoenix_reader;
+SELECT count(*) FROM cfrec_recommend(1, 3, model => 'phoenix');
+RESET ROLE;
+SELECT cfrec_drop_model('phoenix');  -- a superuser may
+DROP ROLE regress_cfrec_phoenix, regress_cfrec_phoenix_reader;
+
+-- cfrec_tune's scratch models take a random name: another trainer's model
+-- named as the scratch model once was blocks nobody.
+CREATE ROLE regress_cfrec_squatter;
+GRANT cfrec_trainer TO regress_cfrec_squatter;
+GRANT SELECT ON ratings TO regress_cfrec_squatter;
+SET ROLE regress_cfrec_squatter;
+SELECT users FROM cfrec_train('ratings', model => 'cfrec_tune:victim', factors => 2, iterations => 1);
+RESET ROLE;
+SELECT count(*) FROM cfrec_tune('ratings', 'victim', '{"factors": [2]}', folds => 2);
+SELECT model FROM cfrec_models WHERE model LIKE 'cfrec_tune:%' ORDER BY 1;
+SELECT cfrec_drop_model('victim'), cfrec_drop_model('cfrec_tune:victim');
+DROP OWNED BY regress_cfrec_squatter;
+DROP ROLE regress_cfrec_squatter;

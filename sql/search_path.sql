@@ -117,5 +117,13 @@ SELECT pg_catalog.count(*) FROM public.cfrec_model_status;
 SELECT pg_catalog.count(*) FROM public.cfrec_cache;
 SELECT cfrec_drop_model(m) FROM unnest(ARRAY['spy_m', 'spy_i', 'spy_g', 'spy_s', 'spy_tuned', 'spy_imported']) m;
 RESET search_path;
+-- An overload of a cfrec function planted in its schema changes nothing
+-- either: cfrec_serve calls no function by name.
+CREATE FUNCTION public.cfrec_recommend(bigint, integer, text) RETURNS SETOF record
+LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'planted cfrec_recommend ran'; END$$;
+SELECT users FROM cfrec_train('spy_ratings', model => 'spy_m', factors => 4, iterations => 2);
+SELECT count(*) FROM cfrec_serve(1, 3, 'spy_m');
+DROP FUNCTION public.cfrec_recommend(bigint, integer, text);
+SELECT cfrec_drop_model('spy_m');
 DROP SCHEMA spy CASCADE;
 DROP TABLE spy_ratings, spy_tested, spy_batch, spy_train, spy_test, spy_users, spy_items;

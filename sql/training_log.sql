@@ -47,6 +47,26 @@ SELECT run_by, sqlstate, error FROM cfrec_training_log WHERE model = 'logged_by'
 DROP OWNED BY regress_cfrec_logger;
 DROP ROLE regress_cfrec_logger;
 
+-- Failures in a burst are each logged, though every worker slot may be busy
+-- for a moment: the writer waits for one.
+DO $$
+BEGIN
+    FOR i IN 1 .. 40 LOOP
+        BEGIN
+            PERFORM cfrec_train('log_ratings', model => 'burst', factors => 0);
+        EXCEPTION WHEN invalid_parameter_value THEN NULL;
+        END;
+    END LOOP;
+END $$;
+DO $$
+BEGIN
+    FOR i IN 1 .. 300 LOOP
+        EXIT WHEN (SELECT count(*) FROM cfrec_training_log WHERE model = 'burst') >= 40;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+END $$;
+SELECT count(*) AS burst_logged FROM cfrec_training_log WHERE model = 'burst';
+
 -- Updates are logged too, with what they refreshed.
 INSERT INTO log_ratings VALUES (31, 1, 5, now()), (31, 2, 4, now());
 SELECT refreshed_users, refreshed_items FROM cfrec_update('logged');

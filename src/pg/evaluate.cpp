@@ -74,7 +74,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     const ModelRecord record = find_model(schema, name);
-    const bool implicit = strcmp(record.feedback, "implicit") == 0;
+    const bool implicit = record.feedback == core::Feedback::Implicit;
     const char *rating_column =
         column_or(fcinfo, kRatingColumn, "rating_column", record.rating_column);
     if (!std::isnan(relevant_rating) && rating_column == nullptr)

@@ -160,7 +160,7 @@ extern "C" Datum cfrec_store_imported(PG_FUNCTION_ARGS) {
     read_side(PG_GETARG_OID(kItems), true, &f, items);
     ModelRecord record{};
     record.name = name;
-    record.feedback = implicit ? "implicit" : "explicit";
+    record.feedback = implicit ? core::Feedback::Implicit : core::Feedback::Explicit;
     record.algorithm = "imported";
     record.source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)),
                                                get_rel_name(source));
@@ -204,7 +204,7 @@ extern "C" Datum cfrec_store_imported(PG_FUNCTION_ARGS) {
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "cfrec: return type must be a row type");
     desc = BlessTupleDesc(desc);
-    Datum values[7] = {CStringGetTextDatum(name),         CStringGetTextDatum(record.feedback),
+    Datum values[7] = {CStringGetTextDatum(name),         CStringGetTextDatum(feedback),
                        Int64GetDatum(record.users),       Int64GetDatum(record.items),
                        Int64GetDatum(record.interactions), Float8GetDatum(record.train_seconds),
                        Float8GetDatum(NAN)};

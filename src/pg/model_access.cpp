@@ -24,16 +24,18 @@ void require_model_owner(const ModelRecord &r) {
     if (!r.owner_known) return;  // a catalog from before 1.1.0: no owners yet
     // A dropped owner's models are a superuser's to change (has_privs_of_role
     // lets superusers through, and no other role has the privileges of OID 0).
-    if (!has_privs_of_role(GetUserId(), r.owner))
-        ereport(ERROR,
-                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("must have the privileges of role \"%s\", the owner of cfrec model \"%s\"",
-                        role_name(r.owner), r.name),
-                 OidIsValid(r.owner) && GetUserNameFromId(r.owner, true)
-                     ? errhint("The owner can share its models: GRANT %s TO your_role.",
-                               quote_identifier(role_name(r.owner)))
-                     : errhint("The owner role was dropped; a superuser can drop or retrain the "
-                               "model.")));
+    if (has_privs_of_role(GetUserId(), r.owner)) return;
+    const char *owner = OidIsValid(r.owner) ? GetUserNameFromId(r.owner, true) : nullptr;
+    if (owner == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("the role that owned cfrec model \"%s\" was dropped", r.name),
+                        errhint("Only a superuser may change, retrain or drop the model now.")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("must have the privileges of role \"%s\", the owner of cfrec model \"%s\"",
+                    owner, r.name),
+             errhint("The owner can share its models: GRANT %s TO your_role.",
+                     quote_identifier(owner))));
 }
 
 bool require_owner_if_exists(const char *schema, const char *name, Oid *owner) {
@@ -62,12 +64,15 @@ void require_model_read(const ModelRecord &r) {
     if (has_privs_of_role(GetUserId(), r.owner)) return;  // superusers too
     for (int i = 0; i < r.reader_count; ++i)
         if (r.readers[i] == ACL_ID_PUBLIC || has_privs_of_role(GetUserId(), r.readers[i])) return;
+    const char *owner = OidIsValid(r.owner) ? GetUserNameFromId(r.owner, true) : nullptr;
     ereport(ERROR,
             (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
              errmsg("permission denied for cfrec model \"%s\"", r.name),
-             errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).",
-                     role_name(r.owner), quote_literal_cstr(r.name),
-                     quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))));
+             owner ? errhint("Its owner, role \"%s\", can share it: SELECT cfrec_grant(%s, %s).",
+                             owner, quote_literal_cstr(r.name),
+                             quote_literal_cstr(GetUserNameFromId(GetUserId(), false)))
+                   : errhint("The role that owned it was dropped; a superuser may share or drop "
+                             "it.")));
 }
 
 OwnerSwitch begin_as_owner(const ModelRecord &r) {

@@ -8,6 +8,7 @@
 #include "core/model_patch.h"
 #include "core/serving.h"
 #include "pg/cpp_guard.h"
+#include "pg/factor_rows.h"
 #include "pg/settings.h"
 #include "pg/shared_cache.h"
 
@@ -65,31 +66,13 @@ void evict_beyond(int64 limit, const std::string &keep) {
     }
 }
 
-void copy_side(const StoredSide &side, int f, std::vector<int64_t> &ids, std::vector<float> &bias,
-               core::FactorMatrix &factors) {
-    ids.assign(side.ids, side.ids + side.count);
-    bias.assign(side.bias, side.bias + side.count);
-    factors = Eigen::Map<const core::FactorMatrix>(side.factors, side.count, f);
-}
-
-}  // namespace
-
-namespace {
-
-// Whether a cached model is the one the catalog row describes, beyond its
-// version: the same width and numbers of users and items.
-bool same_shape(const core::FactorModel &m, const ModelRecord &r) {
-    return m.factors() == r.factors && static_cast<int64>(m.user_ids.size()) == r.users &&
-           static_cast<int64>(m.item_ids.size()) == r.items;
-}
-
 // Brings the cached entry up to r.version by reading only the factor rows
 // written since, when refreshes (which never remove rows without moving
 // base_version) are all that happened, at the entry's width. False when it
 // must reload whole.
 bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel **model) {
     // The key is made inside each guarded block: no C++ object may be alive
-    // across read_side, which can raise an ERROR.
+    // across read_factor_rows, which can raise an ERROR.
     int64 since = -1;
     call_cpp([&] {
         auto it = cache().entries.find(key_of(r));
@@ -98,8 +81,7 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
             since = it->second.version;
     });
     if (since < 0) return false;
-    StoredSide users = read_side(schema, r, false, since);
-    StoredSide items = read_side(schema, r, true, since);
+    FactorRows rows = read_factor_rows(schema, r, since);
     bool done = false;
     call_cpp([&] {
         const std::string key = key_of(r);
@@ -107,13 +89,12 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
         // Calls still holding the model (pins) keep the old one unchanged.
         std::shared_ptr<core::FactorModel> m =
             e.model.use_count() == 1 ? e.model : std::make_shared<core::FactorModel>(*e.model);
-        core::apply_changes(*m, core::Side::Users, changed_rows(users, r.factors));
-        core::apply_changes(*m, core::Side::Items, changed_rows(items, r.factors));
+        apply_rows(*m, rows);
         Cache &c = cache();
         c.bytes -= e.bytes;
         e.bytes = model_bytes(*m);
         c.bytes += e.bytes;
-        if (!same_shape(*m, r)) {
+        if (!same_shape(m->view(), r)) {
             c.bytes -= e.bytes;  // out of step with the catalog: reload whole
             c.entries.erase(key);
             return;
@@ -126,8 +107,7 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
         *model = e.model.get();
         done = true;
     });
-    free_side(users);
-    free_side(items);
+    free_factor_rows(rows);
     return done;
 }
 
@@ -139,7 +119,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         Cache &c = cache();
         auto it = c.entries.find(key_of(r));
         if (it != c.entries.end() && it->second.version == r.version &&
-            same_shape(*it->second.model, r)) {
+            same_shape(it->second.model->view(), r)) {
             model = it->second.model.get();
             ++it->second.hits;
             it->second.last_used = ++c.tick;
@@ -148,22 +128,13 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
     if (model != nullptr) return model;
     if (catch_up(schema, r, &model)) return model;
 
-    StoredSide users = read_side(schema, r, false);
-    StoredSide items = read_side(schema, r, true);
+    FactorRows rows = read_factor_rows(schema, r);
     const TimestampTz now = GetCurrentTimestamp();
     const int64 limit = static_cast<int64>(cfrec_cache_size_mb) * 1024 * 1024;
     bool too_big = false;
     call_cpp([&] {
         auto loaded = std::make_shared<core::FactorModel>();
-        loaded->feedback = strcmp(r.feedback, "implicit") == 0 ? core::Feedback::Implicit
-                                                               : core::Feedback::Explicit;
-        loaded->global_mean = r.global_mean;
-        loaded->rating_min = r.rating_min;
-        loaded->rating_max = r.rating_max;
-        copy_side(users, r.factors, loaded->user_ids, loaded->user_bias, loaded->user_factors);
-        copy_side(items, r.factors, loaded->item_ids, loaded->item_bias, loaded->item_factors);
-        loaded->item_counts.assign(items.interactions, items.interactions + items.count);
-        core::prepare_for_serving(*loaded);
+        fill_model(*loaded, r, rows);
         model = loaded.get();
 
         Cache &c = cache();
@@ -180,8 +151,7 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         evict_beyond(limit, key);
         too_big = bytes > limit;
     });
-    free_side(users);
-    free_side(items);
+    free_factor_rows(rows);
     if (too_big)
         ereport(WARNING,
                 (errmsg("cfrec model \"%s\" is larger than cfrec.cache_size (%d MB)", r.name,

@@ -2,6 +2,7 @@
 // (model_store.h) read and checked, and what store_model writes.
 #pragma once
 
+#include "core/factor_model.h"
 #include "pg/postgres_headers.h"
 
 namespace cfrec::pg {
@@ -9,7 +10,7 @@ namespace cfrec::pg {
 // The catalog row of a model, as plain data.
 struct ModelRecord {
     const char *name;
-    const char *feedback;  // 'explicit' | 'implicit'
+    core::Feedback feedback;
     const char *algorithm;
     const char *source;  // quoted, schema-qualified
     const char *user_column;

@@ -10,6 +10,10 @@
 
 namespace cfrec::pg {
 
+const char *feedback_name(core::Feedback feedback) {
+    return feedback == core::Feedback::Implicit ? "implicit" : "explicit";
+}
+
 bool is_graph_filter(const ModelRecord &record) {
     return strcmp(record.algorithm, "graph_filter") == 0;
 }
@@ -17,7 +21,7 @@ bool is_graph_filter(const ModelRecord &record) {
 core::FoldInOptions fold_in_options(const ModelRecord &record) {
     core::FoldInOptions options;
     options.regularization = record.regularization;
-    if (strcmp(record.feedback, "implicit") == 0) options.alpha = record.alpha;
+    if (record.feedback == core::Feedback::Implicit) options.alpha = record.alpha;
     options.sum_of_items = is_graph_filter(record);
     return options;
 }
@@ -27,7 +31,6 @@ namespace {
 // Rows per INSERT when writing factors: large enough to amortise the
 // statement, small enough to keep each batch's arrays a few MiB.
 constexpr int kWriteRows = 4096;
-constexpr int kReadRows = 10000;
 
 void run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls, int expected) {
     int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
@@ -178,7 +181,7 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid 
                      FLOAT8OID, FLOAT4OID, FLOAT4OID, INT8OID,   INT8OID,   INT8OID,
                      FLOAT8OID, FLOAT8OID, INT8OID,   TEXTOID,   TEXTOID,   OIDOID};
     Datum v[24] = {text_datum(r.name),
-                   text_datum(r.feedback),
+                   text_datum(feedback_name(r.feedback)),
                    text_datum(r.algorithm),
                    text_datum(r.source),
                    text_datum(r.user_column),
@@ -201,7 +204,7 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid 
                    r.watermark_column ? text_datum(r.watermark_column) : 0,
                    r.watermark ? text_datum(r.watermark) : 0,
                    ObjectIdGetDatum(caller)};
-    const bool explicit_model = strcmp(r.feedback, "explicit") == 0;
+    const bool explicit_model = r.feedback == core::Feedback::Explicit;
     char nulls[25] = "                        ";
     if (!r.rating_column) nulls[6] = 'n';
     if (std::isnan(r.alpha)) nulls[10] = 'n';
@@ -282,7 +285,7 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
     bool isnull;
     ModelRecord r;
     r.name = name;
-    r.feedback = text("feedback");
+    const char *feedback = text("feedback");
     r.algorithm = text("algorithm");
     r.source = text("source");
     r.user_column = text("user_column");
@@ -340,6 +343,13 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
     }
     // Sizes read back size memory: a doctored catalog row is an error, never
     // an allocation (training never writes factors above 1024).
+    const bool implicit = feedback != nullptr && strcmp(feedback, "implicit") == 0;
+    r.feedback = implicit ? core::Feedback::Implicit : core::Feedback::Explicit;
+    if (!implicit && (feedback == nullptr || strcmp(feedback, "explicit") != 0))
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("cfrec model \"%s\" is damaged: its feedback kind is \"%s\"", name,
+                               feedback ? feedback : ""),
+                        errhint("Train the model again with cfrec_train().")));
     if (r.factors < 1 || r.factors > 1024 || r.users < 0 || r.items < 0)
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("cfrec model \"%s\" is damaged: its catalog entry says %lld users, "
@@ -352,108 +362,6 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
     else
         require_model_read(r);
     return r;
-}
-
-namespace {
-
-// Rows allocated before any has been read: the catalog's count is trusted
-// only up to this, and the arrays grow with the rows actually there.
-constexpr Size kFirstRows = 65536;
-
-// Makes room for `capacity` rows in `side`, keeping the rows already there.
-void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
-    auto grow = [](void *old, Size bytes) {
-        return old ? repalloc_huge(old, bytes)
-                   : MemoryContextAllocHuge(CurrentMemoryContext, bytes);
-    };
-    capacity = Max(capacity, static_cast<Size>(1));
-    if (capacity > MaxAllocHugeSize / (static_cast<Size>(f) * sizeof(float) + sizeof(int64)))
-        ereport(ERROR,
-                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                 errmsg("cfrec: %zu factor rows of %d factors do not fit in memory", capacity, f)));
-    side.ids = static_cast<int64 *>(grow(side.ids, capacity * sizeof(int64)));
-    side.bias = static_cast<float *>(grow(side.bias, capacity * sizeof(float)));
-    side.factors = static_cast<float *>(grow(side.factors, capacity * f * sizeof(float)));
-    if (items)
-        side.interactions = static_cast<int32 *>(grow(side.interactions, capacity * sizeof(int32)));
-}
-
-}  // namespace
-
-StoredSide read_side(const char *schema, const ModelRecord &record, bool items, int64 since) {
-    const int f = record.factors;
-    const bool whole = since < 0;
-    const Size expected = static_cast<Size>(items ? record.items : record.users);
-    StoredSide side{0, nullptr, nullptr, nullptr, nullptr};
-    Size capacity = whole ? Min(expected, kFirstRows) : 64;
-    reserve_rows(side, capacity, f, items);
-
-    // Changed rows come unordered: no ORDER BY id may tempt the planner off
-    // the (model, version) index, whatever the table's statistics say.
-    const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1%s",
-                               items ? ", interactions" : "", schema,
-                               items ? "cfrec_item_factors" : "cfrec_user_factors",
-                               whole ? " ORDER BY id" : " AND version > $2");
-    Oid types[2] = {TEXTOID, INT8OID};
-    Datum values[2] = {text_datum(record.name), Int64GetDatum(since)};
-    Portal portal =
-        SPI_cursor_open_with_args(nullptr, sql, whole ? 1 : 2, types, values, nullptr, true, 0);
-    Size filled = 0;
-    bool damaged = false;
-    for (;;) {
-        SPI_cursor_fetch(portal, true, kReadRows);
-        if (SPI_processed == 0) break;
-        SPITupleTable *table = SPI_tuptable;
-        if (whole && filled + SPI_processed > expected) {
-            damaged = true;  // more rows than the catalog says
-            SPI_freetuptable(table);
-            break;
-        }
-        if (filled + SPI_processed > capacity) {
-            capacity = Max(capacity * 2, filled + SPI_processed);
-            if (whole) capacity = Min(capacity, expected);
-            reserve_rows(side, capacity, f, items);
-        }
-        for (uint64 j = 0; j < SPI_processed && !damaged; ++j, ++filled) {
-            if (filled >= capacity) {
-                damaged = true;
-                break;
-            }
-            bool isnull;
-            HeapTuple row = table->vals[j];
-            side.ids[filled] = DatumGetInt64(SPI_getbinval(row, table->tupdesc, 1, &isnull));
-            side.bias[filled] = DatumGetFloat4(SPI_getbinval(row, table->tupdesc, 2, &isnull));
-            Datum vector = SPI_getbinval(row, table->tupdesc, 3, &isnull);
-            damaged = !read_real_array(vector, f, side.factors + filled * f);
-            if (items)
-                side.interactions[filled] =
-                    DatumGetInt32(SPI_getbinval(row, table->tupdesc, 4, &isnull));
-        }
-        SPI_freetuptable(table);
-        if (damaged) break;
-        CHECK_FOR_INTERRUPTS();
-    }
-    SPI_cursor_close(portal);
-    if (damaged || (whole && filled != expected))
-        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
-                        errmsg("cfrec model \"%s\" is damaged: its %s factor rows do not match "
-                               "its catalog entry",
-                               record.name, items ? "item" : "user"),
-                        errhint("Train the model again with cfrec_train().")));
-    side.count = static_cast<int64>(filled);
-    return side;
-}
-
-core::ChangedRows changed_rows(const StoredSide &side, int width) {
-    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count),
-            width};
-}
-
-void free_side(StoredSide &side) {
-    pfree(side.ids);
-    pfree(side.bias);
-    pfree(side.factors);
-    if (side.interactions) pfree(side.interactions);
 }
 
 const char *source_relation(const ModelRecord &r, Oid *relation_out) {

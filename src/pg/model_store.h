@@ -2,7 +2,6 @@
 #pragma once
 
 #include "core/factor_model.h"
-#include "core/model_patch.h"
 #include "core/refresh.h"
 #include "pg/model_access.h"
 #include "pg/model_record.h"
@@ -13,6 +12,8 @@ namespace cfrec::pg {
 // How the model places someone it was not trained on (serving fold-ins and
 // refreshes): its regularization and alpha, and whether it is a graph filter.
 core::FoldInOptions fold_in_options(const ModelRecord &record);
+// 'explicit' or 'implicit', as cfrec_model.feedback stores it.
+const char *feedback_name(core::Feedback feedback);
 bool is_graph_filter(const ModelRecord &record);
 
 // Whether the model catalog in `schema` (quoted) has the column: the same
@@ -34,26 +35,6 @@ void store_model(const char *schema, ModelRecord &record, const core::FactorMode
 // when the caller may not read it (require_model_read) or, for
 // Access::Change, lacks its owner's privileges (require_model_owner).
 ModelRecord find_model(const char *schema, const char *name, Access access = Access::Read);
-
-// Plain copies of a model's factor rows, ascending by id, read for the cache.
-struct StoredSide {
-    int64 count;
-    int64 *ids;
-    float *bias;
-    float *factors;       // count x record.factors, row-major
-    int32 *interactions;  // items only
-};
-
-// Reads one side of a stored model: every row (since < 0), ERROR (XX001)
-// when they do not match the catalog (a damaged or hand-edited model); or
-// only the rows written after version `since`, for a cache to catch up.
-StoredSide read_side(const char *schema, const ModelRecord &record, bool items, int64 since = -1);
-void free_side(StoredSide &side);
-
-// Rows read with read_side(..., since), as the core patches a cached model
-// with them: `width` is the catalog's factors, which the core checks against
-// the cached model's.
-core::ChangedRows changed_rows(const StoredSide &side, int width);
 
 // The model's source relation, quoted afresh from the system catalog; ERROR
 // (42P01) when it no longer exists. The catalog row's text is only ever

@@ -134,7 +134,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
     ModelRecord record = find_model(schema, name);
     const core::ModelView *model = &serving_model(schema, record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
-    const bool implicit = strcmp(record.feedback, "implicit") == 0;
+    const bool implicit = record.feedback == core::Feedback::Implicit;
     for (int j = 0; implicit && ratings && j < n_ratings; ++j)
         if (ratings[j] < 0)
             ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),

@@ -6,6 +6,7 @@
 #include "core/model_patch.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
+#include "pg/factor_rows.h"
 #include "pg/settings.h"
 
 extern "C" {
@@ -264,14 +265,14 @@ void abandon(int, Datum arg) {
     ConditionVariableBroadcast(&reg->changed);
 }
 
-core::BlobSource source_of(const ModelRecord &r, const StoredSide &users, const StoredSide &items) {
+core::BlobSource source_of(const ModelRecord &r, const FactorRows &rows) {
+    const StoredSide &users = rows.users, &items = rows.items;
     core::BlobSource s;
-    s.feedback =
-        strcmp(r.feedback, "implicit") == 0 ? core::Feedback::Implicit : core::Feedback::Explicit;
+    s.feedback = r.feedback;
     s.global_mean = r.global_mean;
     s.rating_min = r.rating_min;
     s.rating_max = r.rating_max;
-    s.factors = r.factors;
+    s.factors = rows.width;
     s.users = users.count;
     s.user_ids = users.ids;
     s.user_bias = users.bias;
@@ -344,11 +345,9 @@ const core::ModelView *publish(Registry *reg, Slot *slot, const core::BlobSource
 // PG_ENSURE_ERROR_CLEANUP(abandon).
 const core::ModelView *publish_whole(Registry *reg, Slot *slot, const char *schema,
                                      const ModelRecord &r, int64 limit) {
-    StoredSide users = read_side(schema, r, false);
-    StoredSide items = read_side(schema, r, true);
-    const core::ModelView *view = publish(reg, slot, source_of(r, users, items), r, limit);
-    free_side(users);
-    free_side(items);
+    FactorRows rows = read_factor_rows(schema, r);
+    const core::ModelView *view = publish(reg, slot, source_of(r, rows), r, limit);
+    free_factor_rows(rows);
     return view;
 }
 
@@ -372,8 +371,7 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
     const core::ModelView *volatile view = nullptr;
     PG_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
     {
-        StoredSide users = read_side(schema, r, false, base->version);
-        StoredSide items = read_side(schema, r, true, base->version);
+        FactorRows rows = read_factor_rows(schema, r, base->version);
         const void *old_blob = dsa_get_address(area(reg), base->blob);
         auto *model = ContextOwned<core::FactorModel>::create(CurrentMemoryContext);
         bool agrees = false;
@@ -381,13 +379,10 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
             std::unique_ptr<core::HalfItemScorer> unused;
             model->object =
                 new core::FactorModel(core::owned_copy(core::read_blob(old_blob, unused)));
-            core::apply_changes(**model, core::Side::Users, changed_rows(users, r.factors));
-            core::apply_changes(**model, core::Side::Items, changed_rows(items, r.factors));
-            agrees = static_cast<int64>((*model)->user_ids.size()) == r.users &&
-                     static_cast<int64>((*model)->item_ids.size()) == r.items;
+            apply_rows(**model, rows);
+            agrees = same_shape((*model)->view(), r);
         });
-        free_side(users);
-        free_side(items);
+        free_factor_rows(rows);
         if (agrees) {
             core::BlobSource source;
             call_cpp([&] { source = core::source_of(**model); });

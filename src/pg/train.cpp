@@ -123,7 +123,7 @@ Datum summary_row(FunctionCallInfo fcinfo, const ModelRecord &r) {
         elog(ERROR, "cfrec: return type must be a row type");
     desc = BlessTupleDesc(desc);
     Datum values[7] = {PointerGetDatum(cstring_to_text(r.name)),
-                       PointerGetDatum(cstring_to_text(r.feedback)),
+                       PointerGetDatum(cstring_to_text(feedback_name(r.feedback))),
                        Int64GetDatum(r.users),
                        Int64GetDatum(r.items),
                        Int64GetDatum(r.interactions),
@@ -281,7 +281,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
         diverged(name, options.iterations);
     ModelRecord record;
     record.name = name;
-    record.feedback = implicit ? "implicit" : "explicit";
+    record.feedback = feedback;
     record.algorithm = core::algorithm_name(options.algorithm);
     record.source = source.relation;
     record.user_column = user_column;
