@@ -28,6 +28,7 @@ IterationReport GraphFilter::step(const StopCheck &stop) {
     IterationReport r;
     r.iteration = ++iteration_;
     r.loss = solver_.iterate(resolve_threads(options_.threads), stop);
+    stop_ = stop;  // take_model() is asked without one
     r.rmse = std::numeric_limits<double>::quiet_NaN();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
@@ -72,9 +73,9 @@ Eigen::VectorXf graph_filter_user(const ModelView &model, const int32_t *items, 
 FactorModel GraphFilter::take_model() {
     FactorModel model;
     model.feedback = Feedback::Implicit;
-    model.item_factors = graph_filter_items(solver_.finish(), options_.alpha);
-    model.user_factors = summed_rows(data_.by_user, model.item_factors,
-                                     resolve_threads(options_.threads), [] { return false; });
+    model.item_factors = graph_filter_items(solver_.finish(stop_), options_.alpha);
+    model.user_factors =
+        summed_rows(data_.by_user, model.item_factors, resolve_threads(options_.threads), stop_);
     model.item_counts = row_sizes(data_.by_item);
     for (int32_t i = 0; i < data_.by_item.rows(); ++i)
         model.item_factors.row(i) *=

@@ -28,6 +28,7 @@ class GraphFilter : public Trainer {
     TrainOptions options_;
     ItemSpectrumSolver solver_;
     int iteration_ = 0;
+    StopCheck stop_;  // step()'s, for take_model(), which the Trainer interface asks without one
 };
 
 // beta above: measured on Yelp2018, ml-latest-small and synthetic

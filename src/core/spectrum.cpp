@@ -1,14 +1,12 @@
 #include "core/spectrum.h"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
-#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "core/errors.h"
-#include "core/random.h"
+#include "core/orthonormal.h"
 
 namespace cfrec::core {
 
@@ -19,37 +17,6 @@ std::vector<float> inverse_sqrt_degrees(const Csr &m) {
     for (int32_t r = 0; r < m.rows(); ++r)
         s[r] = m.row_size(r) > 0 ? 1.0f / std::sqrt(static_cast<float>(m.row_size(r))) : 0.0f;
     return s;
-}
-
-// Orthonormal columns with the span of y. Cholesky QR, twice (CholeskyQR2),
-// is cheap (two l x l factorisations) and accurate while y is well
-// conditioned, as it is here since every product is orthonormalised; when y
-// is (nearly) rank-deficient, as for data of low rank, Householder QR.
-void orthonormalize(FactorMatrix &y) {
-    for (int pass = 0; pass < 2; ++pass) {
-        Eigen::MatrixXd g = (y.transpose() * y).cast<double>();
-        Eigen::LLT<Eigen::MatrixXd> llt(g);
-        const Eigen::VectorXd d = llt.matrixLLT().diagonal();
-        if (llt.info() != Eigen::Success || !(d.minCoeff() > 1e-4 * d.maxCoeff())) {
-            Eigen::HouseholderQR<Eigen::MatrixXf> qr(y);
-            y = qr.householderQ() * Eigen::MatrixXf::Identity(y.rows(), y.cols());
-            return;
-        }
-        Eigen::MatrixXd inv = llt.matrixU().solve(
-            Eigen::MatrixXd::Identity(g.rows(), g.cols()));  // U^-1, with g = U^T U
-        y = y * inv.cast<float>();
-    }
-}
-
-void gaussian_fill(FactorMatrix &x, uint64_t seed) {
-    SplitMix64 rng(seed);
-    for (Eigen::Index i = 0; i < x.size(); i += 2) {
-        // Box-Muller: two normal draws from two uniform ones.
-        double u1 = std::max(rng.uniform(), 1e-300), u2 = rng.uniform();
-        double r = std::sqrt(-2.0 * std::log(u1));
-        x.data()[i] = static_cast<float>(r * std::cos(2 * M_PI * u2));
-        if (i + 1 < x.size()) x.data()[i + 1] = static_cast<float>(r * std::sin(2 * M_PI * u2));
-    }
 }
 
 // y = R~ x, with R~'s rows from `rows` (the transposed CSR gives R~^T x).
@@ -98,15 +65,15 @@ double ItemSpectrumSolver::iterate(int threads, const StopCheck &stop) {
         gaussian_fill(omega, seed_);
         normalized_product(data_.by_user, user_scale_, item_scale_, omega, y_, threads, stop);
     } else {
-        orthonormalize(z_);
+        orthonormalize(z_, seed_ + ++passes_, stop);
         normalized_product(data_.by_user, user_scale_, item_scale_, z_, y_, threads, stop);
     }
-    orthonormalize(y_);
+    orthonormalize(y_, seed_ + ++passes_, stop);
     normalized_product(data_.by_item, item_scale_, user_scale_, y_, z_, threads, stop);
     return std::max(0.0, 1.0 - static_cast<double>(z_.squaredNorm()) / total_energy_);
 }
 
-ItemSpectrum ItemSpectrumSolver::finish() const {
+ItemSpectrum ItemSpectrumSolver::finish(const StopCheck &stop) const {
     // y_ spans R~'s leading left singular space; z_ = R~^T y_ = V S W^T, so
     // the eigenvectors W of z_^T z_ = W S^2 W^T give V = z_ W S^-1.
     Eigen::MatrixXd m = (z_.transpose() * z_).cast<double>();
@@ -120,7 +87,8 @@ ItemSpectrum ItemSpectrumSolver::finish() const {
         out.values[k] = static_cast<float>(s);
         w.col(k) = (eig.eigenvectors().col(from) / (s > 0 ? s : 1.0)).cast<float>();
     }
-    out.vectors = z_ * w;
+    out.vectors = z_;
+    multiply_right(out.vectors, w, stop);
     return out;
 }
 

@@ -29,10 +29,11 @@ class ItemSpectrumSolver {
     // Throws Error when rank exceeds the smaller side of the data.
     ItemSpectrumSolver(const Interactions &data, int rank, uint64_t seed);
     // One pass; returns the share of R~'s squared Frobenius norm that the
-    // current basis misses. Throws Cancelled when `stop` says so.
+    // current basis misses. Throws Cancelled when `stop` says so, within a
+    // block of rows (orthonormal.h) or of the products.
     double iterate(int threads, const StopCheck &stop);
     // The spectrum from the passes so far (at least one).
-    ItemSpectrum finish() const;
+    ItemSpectrum finish(const StopCheck &stop) const;
 
   private:
     const Interactions &data_;
@@ -40,6 +41,7 @@ class ItemSpectrumSolver {
     uint64_t seed_;
     std::vector<float> user_scale_, item_scale_;
     double total_energy_ = 0.0;
+    uint64_t passes_ = 0;  // orthonormalisations so far: each draws its own random columns
     FactorMatrix y_, z_;  // bases of the user and item sides
 };
 

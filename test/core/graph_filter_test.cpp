@@ -50,7 +50,7 @@ TEST(ItemSpectrum, MatchesAnExactSvd) {
         EXPECT_LE(now, missed + 1e-9) << "each pass captures at least as much";
         missed = now;
     }
-    const core::ItemSpectrum s = solver.finish();
+    const core::ItemSpectrum s = solver.finish(test::never_stop);
     ASSERT_EQ(s.values.size(), 6);
     for (int k = 0; k < 6; ++k) {
         EXPECT_NEAR(s.values[k], svd.singularValues()[k], 1e-4) << k;
