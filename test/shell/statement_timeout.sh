@@ -19,6 +19,8 @@ q -c "CREATE EXTENSION cfrec" \
   -c "UPDATE big SET at = 1" \
   -c "CREATE TABLE spark_users AS SELECT id::int, factors AS features FROM cfrec_user_factors WHERE model = 'big'" \
   -c "CREATE TABLE spark_items AS SELECT id::int, factors AS features FROM cfrec_item_factors WHERE model = 'big'" \
+  -c "CREATE TABLE lowrank AS SELECT u AS user_id, i AS item_id FROM generate_series(1, 12000) u,
+      generate_series(1, 4000) i WHERE u % 3 = i % 3 AND (u * 7 + i * 13) % 61 < 2" \
   >/dev/null
 
 status=0
@@ -38,7 +40,12 @@ stops() {  # stops MUST_CANCEL SQL
 stops must "SELECT cfrec_train('big', model => 'long', factors => 256, iterations => 1000)"
 stops must "SELECT cfrec_train('big', model => 'long_pp', algorithm => 'svdpp', factors => 256, iterations => 1000)"
 stops must "SELECT cfrec_train('big', model => 'long_gf', algorithm => 'graph_filter', factors => 512, iterations => 1000)"
-stops must "SELECT count(*) FROM cfrec_recommend_all('big', 1000, exclude_seen => false,
+# Data of rank 3 asked for 1,000 factors: every pass completes its basis
+# with random directions, in blocks a cancel stops.
+stops must "SELECT cfrec_train('lowrank', model => 'long_lowrank', algorithm => 'graph_filter', factors => 1000,
+            iterations => 1000, rating_column => NULL)"
+# Users the model does not know are left out at once.
+stops may "SELECT count(*) FROM cfrec_recommend_all('big', 1000, exclude_seen => false,
             users => (SELECT array_agg(g) FROM generate_series(1000000, 1500000) g))"
 stops must "SELECT count(*) FROM cfrec_kmeans('big', 4999, of => 'items')"
 stops must "SELECT count(*) FROM cfrec_describe_clusters('big', 4999, of => 'items')"
