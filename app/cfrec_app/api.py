@@ -1,5 +1,6 @@
 """The JSON API. Every model answer is a cfrec SQL call; titles come from a
 join with the `movies` table that scripts/load-movielens makes."""
+import os
 from typing import List, Optional
 from uuid import UUID
 
@@ -24,7 +25,20 @@ def timing(request: Request) -> list:
     return request.state.db_seconds
 
 
+def served_models() -> set:
+    """The models clients may name: $CFREC_APP_MODELS (comma-separated),
+    'default' when unset. The server decides, not an anonymous client: a
+    POST /ratings refreshes the model it names."""
+    return {m.strip() for m in os.environ.get("CFREC_APP_MODELS", "default").split(",") if m.strip()}
+
+
+def require_served(model: str):
+    if model not in served_models():
+        raise HTTPException(404, detail=f'cfrec model "{model}" is not served here')
+
+
 def require_model(request: Request, model: str):
+    require_served(model)
     if db(request).one(timing(request), "SELECT 1 AS ok FROM cfrec_models WHERE model = %s", (model,)) is None:
         raise HTTPException(404, detail=f'cfrec model "{model}" does not exist')
 
@@ -62,6 +76,7 @@ def recommendations(request: Request, user_id: int = USER, k: int = K, model: st
     """A user's top k films. Without a genre the list is served through
     cfrec_serve, whose session_id /feedback takes. A user the model does not
     know gets the most popular films (source "popular")."""
+    require_served(model)
     # One round trip for the checks: the model, the genre, and the user.
     found = db(request).one(timing(request), """
         SELECT EXISTS (SELECT FROM cfrec_models WHERE model = %(model)s) AS model,
@@ -213,6 +228,7 @@ def popular(request: Request, k: int = K, model: str = MODEL,
 def online_metrics(request: Request, model: str = MODEL, k: int = Query(3, ge=1, le=1000),
                    days: float = Query(1.0, gt=0, le=36500)):
     """Precision, recall and click-through of the served lists (cfrec_online_metrics)."""
+    require_served(model)
     rows = db(request).all(timing(request),
                            "SELECT metric, value FROM cfrec_online_metrics(%s, now() - make_interval(secs => %s), %s)",
                            (model, days * 86400, k))

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from .api import served_models
+
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=pathlib.Path(__file__).resolve().parent / "templates")
 
@@ -43,7 +45,9 @@ def catalogue(request: Request, user: Optional[int] = Query(None, ge=-2**63, le=
         GROUP BY m.movie_id HAVING count(*) >= 20 ORDER BY mean DESC, n DESC, m.movie_id LIMIT 10""")
     cards, known, error = [], None, None
     if user is not None:
-        if db.one(t, "SELECT 1 AS ok FROM cfrec_models WHERE model = %s", (model,)) is None:
+        if model not in served_models():
+            error = f'cfrec model "{model}" is not served here'
+        elif db.one(t, "SELECT 1 AS ok FROM cfrec_models WHERE model = %s", (model,)) is None:
             error = f'cfrec model "{model}" does not exist'
         else:
             known = db.one(t, "SELECT EXISTS (SELECT FROM cfrec_user_factors WHERE model = %s AND id = %s) AS k",
@@ -97,7 +101,7 @@ def models(request: Request, model: str = Query("default", min_length=1, max_len
         SELECT m.model, o.metric, o.value FROM cfrec_models m, LATERAL cfrec_online_metrics(m.model) o
         ORDER BY m.model, o.metric""")
     clusters = []
-    if any(r["model"] == model for r in rows):
+    if model in served_models() and any(r["model"] == model for r in rows):
         clusters = db.all(t, """
             SELECT c.cluster, c.size, string_agg(coalesce(m.title, c.item_id::text), ' · ' ORDER BY c.rank) AS films
             FROM cfrec_describe_clusters(%s, 5, 'items', iterations => 10, top => 4) c

@@ -55,6 +55,11 @@ class Database:
             state = getattr(error, "sqlstate", None)
             if state in _CLIENT_ERRORS:
                 raise HTTPException(_CLIENT_ERRORS[state], detail=error.diag.message_primary) from error
+            # Any other data exception (class 22: an interval out of range, a
+            # bad byte) comes from a value the client sent, and so does a
+            # value psycopg refuses before sending it (a NUL in a string).
+            if (state or "").startswith("22") or (state is None and isinstance(error, psycopg.DataError)):
+                raise HTTPException(422, detail=error.diag.message_primary or str(error)) from error
             raise
         finally:
             timing.append(time.perf_counter() - started)

@@ -19,6 +19,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 # swagger-ui-dist; Chart.js from Debian's libjs-chart.js. Nothing from a CDN.
 SWAGGER_UI = HERE.parent / "vendor" / "swagger-ui-dist"
 CHART_JS = pathlib.Path("/usr/share/javascript/chart.js")
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(url: str = None) -> FastAPI:
@@ -42,6 +43,19 @@ def create_app(url: str = None) -> FastAPI:
                                    swagger_js_url="/vendor/swagger-ui/swagger-ui-bundle.js",
                                    swagger_css_url="/vendor/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/vendor/swagger-ui/favicon-32x32.png")
+
+    @app.middleware("http")
+    async def bounded_body(request: Request, call_next):
+        # Every request body this API takes is a few hundred bytes: a larger
+        # one, or one whose length is not said, is refused before it is read.
+        if request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return JSONResponse({"detail": "a request body needs a Content-Length"}, status_code=411)
+            if int(length) > MAX_BODY_BYTES:
+                return JSONResponse({"detail": f"request bodies are limited to {MAX_BODY_BYTES} bytes"},
+                                    status_code=413)
+        return await call_next(request)
 
     @app.middleware("http")
     async def server_timing(request: Request, call_next):

@@ -1,4 +1,5 @@
 """The REST API against a real database."""
+import json
 import uuid
 
 import pytest
@@ -147,3 +148,53 @@ def test_dashboard_pages(client, path, charts):
     assert response.status_code == 200
     assert response.text.count("<canvas data-chart=") == charts
     assert "db;dur=" in response.headers["server-timing"]
+
+
+# Hostile values for every parameter and header: a 4xx (or a 2xx), never a 500.
+HOSTILE = ["%00", "a%00b", "-1", "0", "9" * 40, "1e400", "NaN", "Infinity", "%27%3B%20DROP%20TABLE%20ratings%3B--",
+           "x" * 5000, "%F0%9F%8E%AC", "1000000000%20years", "-1000000000%20years", "null", "%5B%5D"]
+ENDPOINTS = ["/recommendations/{v}", "/recommendations/1?k={v}", "/recommendations/1?model={v}",
+             "/recommendations/1?genre={v}", "/recommendations?liked={v}", "/recommendations?liked=1&model={v}",
+             "/movies/{v}", "/movies/1/similar?k={v}", "/movies/1/similar?model={v}", "/users/{v}",
+             "/users/1?limit={v}", "/popular?since={v}", "/popular?k={v}", "/popular?genre={v}",
+             "/popular?model={v}", "/metrics/online?days={v}", "/metrics/online?k={v}",
+             "/metrics/online?model={v}", "/?user={v}", "/?model={v}", "/dashboard/models?model={v}"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_hostile_values_never_a_500(client, endpoint):
+    for value in HOSTILE:
+        response = client.get(endpoint.format(v=value))
+        assert response.status_code < 500, f"{endpoint.format(v=value)}: {response.status_code} {response.text[:200]}"
+
+
+@pytest.mark.parametrize("body", [{"user_id": "%00", "movie_id": 1, "rating": 4},
+                                  {"session_id": "\u0000", "movie_id": 1},
+                                  {"user_id": 1, "movie_id": 1, "rating": float("nan")}])
+def test_hostile_bodies_never_a_500(client, body):
+    for path in ("/ratings", "/feedback"):
+        response = client.post(path, content=json.dumps(body, allow_nan=True),
+                               headers={"content-type": "application/json"})
+        assert response.status_code < 500, response.text
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "text/plain"}, {"content-type": "application/json; charset=x"},
+                                     {b"accept": b"\xff" * 100}, {"x-forwarded-for": "%00"},
+                                     {"content-length": "99999999999999999999"}])
+def test_hostile_headers_never_a_500(client, headers):
+    assert client.get("/recommendations/1", headers=headers).status_code < 500
+    assert client.post("/ratings", content=b"{}", headers=headers).status_code < 500
+
+
+def test_request_bodies_are_bounded(client):
+    big = b'{"user_id": 1, "movie_id": 1, "rating": 4, "pad": "' + b"x" * (1 << 20) + b'"}'
+    response = client.post("/ratings", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_models_are_chosen_by_the_server(client):
+    # A model that exists but is not in $CFREC_APP_MODELS is not served or refreshed.
+    response = client.post("/ratings?model=other", json={"user_id": 1, "movie_id": 1, "rating": 4})
+    assert response.status_code == 404
+    assert "not served here" in response.json()["detail"]
+    assert client.get("/recommendations/1?model=other").status_code == 404

@@ -1,12 +1,12 @@
 // SQL entry points cfrec_kmeans and cfrec_describe_clusters: k-means of a
 // model's user or item vectors, as read from the serving cache.
 #include "core/kmeans.h"
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
 #include "pg/result_set.h"
 #include "pg/settings.h"
 

@@ -3,13 +3,13 @@
 #include <limits>
 
 #include "core/evaluation.h"
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
 #include "pg/result_set.h"
 #include "pg/settings.h"
 #include "pg/training_source.h"

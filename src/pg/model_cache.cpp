@@ -5,7 +5,6 @@
 #include <unordered_map>
 
 #include "core/half_scorer.h"
-#include "core/model_patch.h"
 #include "core/serving.h"
 #include "pg/cpp_guard.h"
 #include "pg/factor_rows.h"

@@ -1,9 +1,9 @@
 // SQL entry point cfrec_popular: the most interacted items of a model, from
 // its training counts, or from its source's rows of the last `since`. The
 // source is read as the model's owner, like every other read of a source.
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
 #include "pg/result_set.h"
 
 extern "C" {

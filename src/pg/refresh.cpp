@@ -2,14 +2,14 @@
 // one side's factors from the current rows in the source, the other side
 // fixed; new users (items) join the model.
 #include "core/refresh.h"
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
-#include "pg/refresh.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
+#include "pg/refresh.h"
 #include "pg/settings.h"
 #include "pg/training_source.h"
 

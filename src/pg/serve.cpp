@@ -9,13 +9,13 @@
 #include "pg/cpp_guard.h"
 #include "pg/kept_plans.h"
 #include "pg/model_cache.h"
-#include "pg/shared_cache.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
 #include "pg/recommend_user.h"
 #include "pg/result_set.h"
 #include "pg/seen_items.h"
 #include "pg/settings.h"
+#include "pg/shared_cache.h"
 #include "pg/training_source.h"
 
 namespace cfrec::pg {

@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "core/model_blob.h"
-#include "core/model_patch.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/factor_rows.h"

@@ -3,13 +3,13 @@
 #include <limits>
 
 #include "core/trainer.h"
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
 #include "pg/clock.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
 #include "pg/settings.h"
 #include "pg/training_log.h"
 #include "pg/training_source.h"

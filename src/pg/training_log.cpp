@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
+#include "pg/pinned_spi.h"
 #include "pg/training_log.h"
 
 extern "C" {

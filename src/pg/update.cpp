@@ -1,9 +1,9 @@
 // SQL entry point cfrec_update: refresh the users and items whose rows are
 // newer than the model's watermark, then move the watermark.
-#include "pg/pinned_spi.h"
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
 #include "pg/model_store.h"
+#include "pg/pinned_spi.h"
 #include "pg/refresh.h"
 #include "pg/result_set.h"
 #include "pg/training_log.h"
