@@ -242,9 +242,20 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid 
             "EXCLUDED.interactions, EXCLUDED.loss, EXCLUDED.train_seconds, EXCLUDED.version, "
             "EXCLUDED.base_version, "
             "EXCLUDED.watermark_column, EXCLUDED.watermark, EXCLUDED.trained_at, "
-            "EXCLUDED.trained_by, NULL, 0, NULL, NULL)",
-            schema, owner_column, owner_value),
+            "EXCLUDED.trained_by, NULL, 0, NULL, NULL)%s",
+            schema, owner_column, owner_value,
+            // The caller's right to retrain was checked before the work; a
+            // model of this name made by another role meanwhile is not
+            // replaced: the row is written only where the caller has its
+            // owner's privileges still.
+            has_owner ? " WHERE pg_catalog.pg_has_role($24, m.owner, 'USAGE')" : ""),
         24, types, v, nulls, SPI_OK_INSERT);
+    if (SPI_processed == 0)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("cfrec model \"%s\" was created by another role while this one "
+                               "was trained",
+                               r.name),
+                        errhint("Train under another name, or ask its owner to share its role.")));
 }
 
 }  // namespace
