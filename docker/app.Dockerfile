@@ -4,7 +4,7 @@
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3-fastapi python3-uvicorn python3-psycopg \
-        python3-psycopg-pool python3-jinja2 libjs-chart.js npm \
+        python3-psycopg-pool python3-jinja2 python3-jwt python3-cryptography libjs-chart.js npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv
 COPY app/ app/

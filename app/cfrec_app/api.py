@@ -7,6 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from .auth import require_user, token_subject
+
 router = APIRouter()
 
 MODEL = Query("default", min_length=1, max_length=1024, description="cfrec model name")
@@ -76,6 +78,7 @@ def recommendations(request: Request, user_id: int = USER, k: int = K, model: st
     """A user's top k films. Without a genre the list is served through
     cfrec_serve, whose session_id /feedback takes. A user the model does not
     know gets the most popular films (source "popular")."""
+    require_user(request, user_id)
     require_served(model)
     # One round trip for the checks: the model, the genre, and the user.
     found = db(request).one(timing(request), """
@@ -155,6 +158,7 @@ def similar(request: Request, movie_id: int = MOVIE, k: int = K, model: str = MO
 @router.get("/users/{user_id}", tags=["users"])
 def user(request: Request, user_id: int = USER, limit: int = Query(50, ge=1, le=10000)):
     """A user's ratings, most recent first."""
+    require_user(request, user_id)
     summary = db(request).one(timing(request),
                               "SELECT count(*) AS ratings, round(avg(rating)::numeric, 2)::float8 AS mean_rating, "
                               "min(rated_at) AS first_rated, max(rated_at) AS last_rated "
@@ -179,6 +183,7 @@ def post_rating(request: Request, body: RatingIn, model: str = MODEL):
     """Stores a rating and folds the user into the model (cfrec_refresh_users)
     in the same transaction, so their next recommendations reflect it, for a
     new user too."""
+    require_user(request, body.user_id)
     require_movie(request, body.movie_id)
     require_model(request, model)
     with db(request).cursor(timing(request)) as cur, cur.connection.transaction():
@@ -199,7 +204,15 @@ class FeedbackIn(BaseModel):
 @router.post("/feedback", tags=["feedback"])
 def post_feedback(request: Request, body: FeedbackIn):
     """A reaction to a film shown in a session (the session_id that
-    /recommendations/{user_id} returned)."""
+    /recommendations/{user_id} returned). With authentication on, only
+    the user the session was served to may react to it."""
+    if token_subject(request) is not None:
+        session = db(request).one(timing(request),
+                                  "SELECT user_id FROM cfrec_impressions WHERE session_id = %s LIMIT 1",
+                                  (body.session_id,))
+        if session is None:
+            raise HTTPException(404, detail=f"session {body.session_id} does not exist")
+        require_user(request, session["user_id"])
     db(request).one(timing(request), "SELECT cfrec_feedback(%s, %s, %s)",
                     (body.session_id, body.movie_id, body.liked))
     return {**body.dict(), "recorded": True}

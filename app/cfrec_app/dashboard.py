@@ -45,7 +45,10 @@ def catalogue(request: Request, user: Optional[int] = Query(None, ge=-2**63, le=
         GROUP BY m.movie_id HAVING count(*) >= 20 ORDER BY mean DESC, n DESC, m.movie_id LIMIT 10""")
     cards, known, error = [], None, None
     if user is not None:
-        if model not in served_models():
+        if request.app.state.token_rules is not None:
+            # A browser form sends no bearer token: a user's lists are the API's, for that user.
+            error = "this server serves a user's recommendations only to that user, through the API"
+        elif model not in served_models():
             error = f'cfrec model "{model}" is not served here'
         elif db.one(t, "SELECT 1 AS ok FROM cfrec_models WHERE model = %s", (model,)) is None:
             error = f'cfrec model "{model}" does not exist'

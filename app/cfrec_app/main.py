@@ -4,6 +4,7 @@
 """
 import pathlib
 import time
+from typing import Optional
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import api, dashboard
+from .auth import TokenRules, rules_from_environment
 from .db import Database, database_url
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -22,11 +24,14 @@ CHART_JS = pathlib.Path("/usr/share/javascript/chart.js")
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(url: str = None) -> FastAPI:
+def create_app(url: str = None, token_rules: Optional[TokenRules] = None) -> FastAPI:
+    """token_rules: how bearer tokens are checked (auth.py); from the
+    environment when not given, and no authentication when it sets none."""
     app = FastAPI(title="cfrec reference application",
                   description="Recommendations from cfrec's SQL functions, over MovieLens tables.",
                   version="1.0", docs_url=None, redoc_url=None)
     app.state.db = Database(url if url is not None else database_url())
+    app.state.token_rules = token_rules if token_rules is not None else rules_from_environment()
     app.include_router(api.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
