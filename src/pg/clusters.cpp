@@ -44,7 +44,7 @@ Clustered cluster(FunctionCallInfo fcinfo, const char *schema) {
     Clustered c;
     c.side = side_argument(fcinfo);
     const ModelRecord record = find_model(schema, name);
-    c.model = &serving_model(schema, record);
+    c.model = &serving_model(record);
     c.clustering = ContextOwned<core::Clustering>::create(CurrentMemoryContext);
     call_cpp([&] {
         const bool users = c.side == core::Side::Users;

@@ -85,7 +85,7 @@ extern "C" Datum cfrec_evaluate(PG_FUNCTION_ARGS) {
     const TrainingSource test = describe_source(
         test_relation, column_or(fcinfo, kUserColumn, "user_column", record.user_column),
         column_or(fcinfo, kItemColumn, "item_column", record.item_column), rating_column);
-    const core::ModelView &model = serving_model(schema, record);
+    const core::ModelView &model = serving_model(record);
     auto *evaluator = ContextOwned<core::Evaluator>::create(call_context);
     call_cpp([&] { evaluator->object = new core::Evaluator(model); });
 

@@ -6,6 +6,7 @@
 #include "core/serving.h"
 
 #include "pg/arrays.h"
+#include "pg/model_row.h"
 
 namespace cfrec::pg {
 
@@ -41,7 +42,7 @@ void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
         side.interactions = static_cast<int32 *>(grow(side.interactions, capacity * sizeof(int32)));
 }
 
-StoredSide read_side(const char *schema, const ModelRecord &record, bool items, int64 since) {
+StoredSide read_side(const ModelRecord &record, bool items, int64 since) {
     const int f = record.factors;
     const bool whole = since < 0;
     const Size expected = static_cast<Size>(items ? record.items : record.users);
@@ -52,7 +53,7 @@ StoredSide read_side(const char *schema, const ModelRecord &record, bool items, 
     // Changed rows come unordered: no ORDER BY id may tempt the planner off
     // the (model, version) index, whatever the table's statistics say.
     const char *sql = psprintf("SELECT id, bias, factors%s FROM %s.%s WHERE model = $1%s",
-                               items ? ", interactions" : "", schema,
+                               items ? ", interactions" : "", catalog_schema(record.catalog),
                                items ? "cfrec_item_factors" : "cfrec_user_factors",
                                whole ? " ORDER BY id" : " AND version > $2");
     Oid types[2] = {TEXTOID, INT8OID};
@@ -120,12 +121,12 @@ core::ChangedRows changed_rows(const StoredSide &side, int width) {
 
 }  // namespace
 
-FactorRows read_factor_rows(const char *schema, const ModelRecord &record, int64 since) {
+FactorRows read_factor_rows(const ModelRecord &record, int64 since) {
     FactorRows rows;
     rows.whole = since < 0;
     rows.width = record.factors;
-    rows.users = read_side(schema, record, false, since);
-    rows.items = read_side(schema, record, true, since);
+    rows.users = read_side(record, false, since);
+    rows.items = read_side(record, true, since);
     return rows;
 }
 
@@ -134,9 +135,10 @@ void free_factor_rows(FactorRows &rows) {
     free_side(rows.items);
 }
 
-void apply_rows(core::FactorModel &model, const FactorRows &rows) {
+bool caught_up(core::FactorModel &model, const ModelRecord &record, const FactorRows &rows) {
     core::apply_changes(model, core::Side::Users, changed_rows(rows.users, rows.width));
     core::apply_changes(model, core::Side::Items, changed_rows(rows.items, rows.width));
+    return same_shape(model.view(), record);
 }
 
 namespace {
@@ -166,17 +168,8 @@ bool same_shape(const core::ModelView &m, const ModelRecord &r) {
            static_cast<int64>(m.item_ids.size()) == r.items;
 }
 
-core::ChangedRows changed_rows(const StoredSide &side, int width) {
-    return {side.ids, side.bias, side.factors, side.interactions, static_cast<size_t>(side.count),
-            width};
+bool can_catch_up(int64 version, int64 base_version, int factors, const ModelRecord &r) {
+    return version < r.version && base_version == r.base_version && factors == r.factors;
 }
-
-void free_side(StoredSide &side) {
-    pfree(side.ids);
-    pfree(side.bias);
-    pfree(side.factors);
-    if (side.interactions) pfree(side.interactions);
-}
-
 
 }  // namespace cfrec::pg

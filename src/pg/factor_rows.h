@@ -32,12 +32,20 @@ struct FactorRows {
 
 // Every row (since < 0), or the rows written after version `since`, for a
 // cache to catch up. Needs SPI connected.
-FactorRows read_factor_rows(const char *schema, const ModelRecord &record, int64 since = -1);
+FactorRows read_factor_rows(const ModelRecord &record, int64 since = -1);
 void free_factor_rows(FactorRows &rows);
 
-// C++ only, inside call_cpp: patches a model of the rows' width with them
-// (core::apply_changes refuses another width).
-void apply_rows(core::FactorModel &model, const FactorRows &rows);
+// Whether a cached copy at `version`, made when the catalog's base_version
+// was `base_version`, at `factors`, can be brought to what `record`
+// describes from the rows written since: only refreshes, which never remove
+// rows without moving base_version, came between, at the same width.
+bool can_catch_up(int64 version, int64 base_version, int factors, const ModelRecord &record);
+
+// C++ only, inside call_cpp: patches `model` (at the version the rows were
+// read after) with them; core::apply_changes refuses rows of another width.
+// False when the result is not the model `record` describes: the caller
+// then reads it whole.
+bool caught_up(core::FactorModel &model, const ModelRecord &record, const FactorRows &rows);
 
 // C++ only, inside call_cpp: a model, ready to serve, from rows read whole.
 void fill_model(core::FactorModel &model, const ModelRecord &record, const FactorRows &rows);

@@ -74,7 +74,7 @@ extern "C" Datum cfrec_serve(PG_FUNCTION_ARGS) {
     const PinnedSpi spi = connect_spi();
     const ModelRecord record = find_model(schema, name);
     const Ranked ranked =
-        recommend_for_user(schema, record, UserRequest{user, k, true, nullptr, 0, nullptr, 0});
+        recommend_for_user(record, UserRequest{user, k, true, nullptr, 0, nullptr, 0});
     const Datum session = DirectFunctionCall1(gen_random_uuid, (Datum)0);
     record_impressions(schema, name, user, session, ranked);
     for (int j = 0; j < ranked.count; ++j) {

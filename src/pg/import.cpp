@@ -161,7 +161,8 @@ extern "C" Datum cfrec_store_imported(PG_FUNCTION_ARGS) {
     ModelRecord record{};
     record.name = name;
     record.feedback = implicit ? core::Feedback::Implicit : core::Feedback::Explicit;
-    record.algorithm = "imported";
+    record.algorithm = core::Algorithm::Als;
+    record.imported = true;
     record.source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)),
                                                get_rel_name(source));
     record.user_column = text_argument(fcinfo, kUserColumn, "user_column");

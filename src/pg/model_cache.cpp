@@ -69,18 +69,19 @@ void evict_beyond(int64 limit, const std::string &keep) {
 // written since, when refreshes (which never remove rows without moving
 // base_version) are all that happened, at the entry's width. False when it
 // must reload whole.
-bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel **model) {
+bool catch_up(const ModelRecord &r, const core::FactorModel **model) {
     // The key is made inside each guarded block: no C++ object may be alive
     // across read_factor_rows, which can raise an ERROR.
     int64 since = -1;
     call_cpp([&] {
         auto it = cache().entries.find(key_of(r));
-        if (it != cache().entries.end() && it->second.base_version == r.base_version &&
-            it->second.version < r.version && it->second.model->factors() == r.factors)
+        if (it != cache().entries.end() &&
+            can_catch_up(it->second.version, it->second.base_version,
+                         it->second.model->factors(), r))
             since = it->second.version;
     });
     if (since < 0) return false;
-    FactorRows rows = read_factor_rows(schema, r, since);
+    FactorRows rows = read_factor_rows(r, since);
     bool done = false;
     call_cpp([&] {
         const std::string key = key_of(r);
@@ -88,16 +89,15 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
         // Calls still holding the model (pins) keep the old one unchanged.
         std::shared_ptr<core::FactorModel> m =
             e.model.use_count() == 1 ? e.model : std::make_shared<core::FactorModel>(*e.model);
-        apply_rows(*m, rows);
+        const bool agrees = caught_up(*m, r, rows);
         Cache &c = cache();
         c.bytes -= e.bytes;
-        e.bytes = model_bytes(*m);
-        c.bytes += e.bytes;
-        if (!same_shape(m->view(), r)) {
-            c.bytes -= e.bytes;  // out of step with the catalog: reload whole
+        if (!agrees) {  // out of step with the catalog: reload whole
             c.entries.erase(key);
             return;
         }
+        e.bytes = model_bytes(*m);
+        c.bytes += e.bytes;
         e.model = std::move(m);
         e.version = r.version;
         ++e.hits;
@@ -112,7 +112,7 @@ bool catch_up(const char *schema, const ModelRecord &r, const core::FactorModel 
 
 }  // namespace
 
-const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) {
+const core::FactorModel *cached_model(const ModelRecord &r) {
     const core::FactorModel *model = nullptr;
     call_cpp([&] {
         Cache &c = cache();
@@ -125,9 +125,9 @@ const core::FactorModel *cached_model(const char *schema, const ModelRecord &r) 
         }
     });
     if (model != nullptr) return model;
-    if (catch_up(schema, r, &model)) return model;
+    if (catch_up(r, &model)) return model;
 
-    FactorRows rows = read_factor_rows(schema, r);
+    FactorRows rows = read_factor_rows(r);
     const TimestampTz now = GetCurrentTimestamp();
     const int64 limit = static_cast<int64>(cfrec_cache_size_mb) * 1024 * 1024;
     bool too_big = false;
@@ -178,9 +178,8 @@ int cache_size() {
     return size;
 }
 
-ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *schema,
-                                                                  const ModelRecord &record) {
-    cached_model(schema, record);
+ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const ModelRecord &record) {
+    cached_model(record);
     auto *pin =
         ContextOwned<std::shared_ptr<const core::FactorModel>>::create(CurrentMemoryContext);
     call_cpp([&] {
@@ -202,9 +201,9 @@ struct PrivateView {
 
 }  // namespace
 
-const core::ModelView &serving_model(const char *schema, const ModelRecord &record) {
-    if (const core::ModelView *shared = shared_model(schema, record)) return *shared;
-    auto *pin = pin_model(schema, record);
+const core::ModelView &serving_model(const ModelRecord &record) {
+    if (const core::ModelView *shared = shared_model(record)) return *shared;
+    auto *pin = pin_model(record);
     auto *held = ContextOwned<PrivateView>::create(CurrentMemoryContext);
     call_cpp([&] { held->object = new PrivateView(*pin->object); });
     return held->object->view;

@@ -22,18 +22,17 @@ namespace cfrec::pg {
 // shared cache where it can be (shared_cache.h), else from this backend's
 // cache. Pinned until the current memory context is reset, whatever either
 // cache evicts meanwhile. Needs SPI connected.
-const core::ModelView &serving_model(const char *schema, const ModelRecord &record);
+const core::ModelView &serving_model(const ModelRecord &record);
 
 // The model `record` describes, loaded from the factor tables when the cache
 // holds no entry of that version. Needs SPI connected. The pointer stays valid
 // until the next call into this cache.
-const core::FactorModel *cached_model(const char *schema, const ModelRecord &record);
+const core::FactorModel *cached_model(const ModelRecord &record);
 
 // The model, held for as long as the current memory context lives, whatever
 // the cache evicts meanwhile: for callers that run user SQL (which could call
 // cfrec again) between getting the model and using it.
-ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const char *schema,
-                                                                  const ModelRecord &record);
+ContextOwned<std::shared_ptr<const core::FactorModel>> *pin_model(const ModelRecord &record);
 
 // What cfrec_cache_stats() shows of one entry. `name` points into the cache
 // and stays valid until the cache next changes.

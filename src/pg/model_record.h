@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/factor_model.h"
+#include "core/trainer.h"
 #include "pg/postgres_headers.h"
 
 namespace cfrec::pg {
@@ -11,7 +12,10 @@ namespace cfrec::pg {
 struct ModelRecord {
     const char *name;
     core::Feedback feedback;
-    const char *algorithm;
+    // What made it: one of the core's trainers, or cfrec_import_model
+    // (imported; `algorithm` is then Als, the shape Spark's factors have).
+    core::Algorithm algorithm;
+    bool imported;
     const char *source;  // quoted, schema-qualified
     const char *user_column;
     const char *item_column;
@@ -33,7 +37,10 @@ struct ModelRecord {
     int64 base_version;            // last training, or last refresh that removed rows
     const char *watermark_column;  // may be NULL
     const char *watermark;         // text of the highest value seen; may be NULL
-    Oid catalog;  // OID of the cfrec_model table: new when the extension is recreated
+    // OID of the cfrec_model table: the handle a model is named by once
+    // found (catalog_schema gives its schema for SQL); new when the
+    // extension is created again, so cache keys include it.
+    Oid catalog;
     // The role that first trained it, by OID (InvalidOid once that role is
     // dropped: then only superusers may change the model). Unknown
     // (owner_known false) before cfrec 1.1.0, when models had no owners.

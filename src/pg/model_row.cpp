@@ -132,6 +132,14 @@ Oid model_catalog(const char *schema) {
     return get_relname_relid("cfrec_model", get_namespace_oid(unquoted(schema), true));
 }
 
+const char *catalog_schema(Oid catalog) {
+    const char *name = get_namespace_name(get_rel_namespace(catalog));
+    if (name == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("cfrec's catalog was dropped during this call")));
+    return quote_identifier(name);
+}
+
 ModelRow read_model_row(const char *schema, const char *name) {
     const Oid relation = model_catalog(schema);
     ModelRow row{nullptr, nullptr};

@@ -13,6 +13,11 @@ struct ModelRow {
 // cfrec_model in `schema` (as quote_identifier gives it), or InvalidOid.
 Oid model_catalog(const char *schema);
 
+// The schema of the cfrec_model table `catalog`, quoted for SQL: a model
+// read once is named by this OID from then on, so serving code carries no
+// schema text of its own. ERROR when the extension was dropped meanwhile.
+const char *catalog_schema(Oid catalog);
+
 // The row the caller's snapshot sees, as `SELECT ... FROM schema.cfrec_model
 // WHERE name = $1` run by the caller would return it. Read straight through
 // the primary key when that is sure to give the same answer: a new session's

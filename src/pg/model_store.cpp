@@ -15,7 +15,11 @@ const char *feedback_name(core::Feedback feedback) {
 }
 
 bool is_graph_filter(const ModelRecord &record) {
-    return strcmp(record.algorithm, "graph_filter") == 0;
+    return !record.imported && record.algorithm == core::Algorithm::GraphFilter;
+}
+
+const char *algorithm_name(const ModelRecord &record) {
+    return record.imported ? "imported" : core::algorithm_name(record.algorithm);
 }
 
 core::FoldInOptions fold_in_options(const ModelRecord &record) {
@@ -182,7 +186,7 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid 
                      FLOAT8OID, FLOAT8OID, INT8OID,   TEXTOID,   TEXTOID,   OIDOID};
     Datum v[24] = {text_datum(r.name),
                    text_datum(feedback_name(r.feedback)),
-                   text_datum(r.algorithm),
+                   text_datum(algorithm_name(r)),
                    text_datum(r.source),
                    text_datum(r.user_column),
                    text_datum(r.item_column),
@@ -258,6 +262,22 @@ void upsert_catalog(const char *schema, ModelRecord &r, instr_time started, Oid 
                         errhint("Train under another name, or ask its owner to share its role.")));
 }
 
+// The catalog's algorithm text as the record's enum: one of the core's
+// trainers' names, or 'imported'.
+bool parse_algorithm(const char *text, ModelRecord *r) {
+    if (text == nullptr) return false;
+    r->imported = strcmp(text, "imported") == 0;
+    r->algorithm = core::Algorithm::Als;
+    if (r->imported) return true;
+    for (core::Algorithm a : {core::Algorithm::Als, core::Algorithm::Svd,
+                              core::Algorithm::SvdPlusPlus, core::Algorithm::GraphFilter})
+        if (strcmp(text, core::algorithm_name(a)) == 0) {
+            r->algorithm = a;
+            return true;
+        }
+    return false;
+}
+
 }  // namespace
 
 bool catalog_has_column(const char *schema, const char *column) {
@@ -297,7 +317,7 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
     ModelRecord r;
     r.name = name;
     const char *feedback = text("feedback");
-    r.algorithm = text("algorithm");
+    const char *algorithm = text("algorithm");
     r.source = text("source");
     r.user_column = text("user_column");
     r.item_column = text("item_column");
@@ -360,6 +380,11 @@ ModelRecord find_model(const char *schema, const char *name, Access access) {
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("cfrec model \"%s\" is damaged: its feedback kind is \"%s\"", name,
                                feedback ? feedback : ""),
+                        errhint("Train the model again with cfrec_train().")));
+    if (!parse_algorithm(algorithm, &r))
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("cfrec model \"%s\" is damaged: its algorithm is \"%s\"", name,
+                               algorithm ? algorithm : ""),
                         errhint("Train the model again with cfrec_train().")));
     if (r.factors < 1 || r.factors > 1024 || r.users < 0 || r.items < 0)
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),

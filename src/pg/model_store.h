@@ -15,6 +15,8 @@ core::FoldInOptions fold_in_options(const ModelRecord &record);
 // 'explicit' or 'implicit', as cfrec_model.feedback stores it.
 const char *feedback_name(core::Feedback feedback);
 bool is_graph_filter(const ModelRecord &record);
+// The algorithm as cfrec_model.algorithm stores it: a trainer's name, or 'imported'.
+const char *algorithm_name(const ModelRecord &record);
 
 // Whether the model catalog in `schema` (quoted) has the column: the same
 // binary serves databases not yet updated by ALTER EXTENSION cfrec UPDATE.

@@ -169,7 +169,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     INSTR_TIME_SET_CURRENT(phase);
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
-    const core::ModelView &model = serving_model(schema, record);
+    const core::ModelView &model = serving_model(record);
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
     int64 unknown = 0;
     call_cpp([&] {

@@ -29,6 +29,6 @@ struct UserRequest {
 
 // The items `record` (already found readable) ranks highest for the user,
 // the most popular for a user it does not know. Needs SPI connected.
-Ranked recommend_for_user(const char *schema, const ModelRecord &record, const UserRequest &request);
+Ranked recommend_for_user(const ModelRecord &record, const UserRequest &request);
 
 }  // namespace cfrec::pg

@@ -32,7 +32,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
                         errhint("Train it again to add or change items: cfrec_train with "
                                 "algorithm => 'graph_filter' takes seconds at a few million "
                                 "interactions.")));
-    const core::ModelView &model = serving_model(schema, record);
+    const core::ModelView &model = serving_model(record);
     auto *refresher = ContextOwned<core::Refresher>::create(call_context);
     call_cpp([&] { refresher->object = new core::Refresher(model, side); });
 

@@ -50,7 +50,7 @@ void emit(const ResultSet &rs, const Ranked &ranked) {
 
 }  // namespace
 
-Ranked recommend_for_user(const char *schema, const ModelRecord &record, const UserRequest &r) {
+Ranked recommend_for_user(const ModelRecord &record, const UserRequest &r) {
     SeenItems seen = r.exclude_seen ? read_seen(record, r.user) : SeenItems{nullptr, 0, 0};
     if (r.n_exclude > 0) {  // excluded items are treated like seen ones
         seen.ids = static_cast<int64 *>(
@@ -59,7 +59,7 @@ Ranked recommend_for_user(const char *schema, const ModelRecord &record, const U
         memcpy(seen.ids + seen.count, r.exclude, sizeof(int64) * r.n_exclude);
         seen.count += r.n_exclude;
     }
-    const core::ModelView *model = &serving_model(schema, record);
+    const core::ModelView *model = &serving_model(record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(r.k, record.items)));
     call_cpp([&] {
         const auto excluded = core::known_items(*model, seen.ids, seen.count);
@@ -105,7 +105,7 @@ extern "C" Datum cfrec_recommend(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     const ModelRecord record = find_model(schema, name);
-    emit(rs, recommend_for_user(schema, record,
+    emit(rs, recommend_for_user(record,
                                 UserRequest{user, k, exclude_seen, include, n_include, exclude,
                                             n_exclude}));
     finish_spi(spi);
@@ -132,7 +132,7 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
-    const core::ModelView *model = &serving_model(schema, record);
+    const core::ModelView *model = &serving_model(record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     const bool implicit = record.feedback == core::Feedback::Implicit;
     for (int j = 0; implicit && ratings && j < n_ratings; ++j)
@@ -175,7 +175,7 @@ extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
-    const core::ModelView *model = &serving_model(schema, record);
+    const core::ModelView *model = &serving_model(record);
     float prediction = 0.0f;
     call_cpp([&] { prediction = core::predict(*model, user, item); });
     finish_spi(spi);
@@ -192,7 +192,7 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
-    const core::ModelView *model = &serving_model(schema, record);
+    const core::ModelView *model = &serving_model(record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(k, record.items)));
     call_cpp([&] {
         // An item the model does not know has no vector, hence no neighbours.

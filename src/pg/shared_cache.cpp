@@ -342,20 +342,18 @@ const core::ModelView *publish(Registry *reg, Slot *slot, const core::BlobSource
 
 // Reads all the model's rows and publishes them. Under the caller's
 // PG_ENSURE_ERROR_CLEANUP(abandon).
-const core::ModelView *publish_whole(Registry *reg, Slot *slot, const char *schema,
-                                     const ModelRecord &r, int64 limit) {
-    FactorRows rows = read_factor_rows(schema, r);
+const core::ModelView *publish_whole(Registry *reg, Slot *slot, const ModelRecord &r, int64 limit) {
+    FactorRows rows = read_factor_rows(r);
     const core::ModelView *view = publish(reg, slot, source_of(r, rows), r, limit);
     free_factor_rows(rows);
     return view;
 }
 
 // Reads the model's rows into a new blob for `slot`.
-const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const ModelRecord &r,
-                            int64 limit) {
+const core::ModelView *load(Registry *reg, Slot *slot, const ModelRecord &r, int64 limit) {
     const core::ModelView *volatile view = nullptr;
     PG_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
-    { view = publish_whole(reg, slot, schema, r, limit); }
+    { view = publish_whole(reg, slot, r, limit); }
     PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
     return view;
 }
@@ -365,12 +363,12 @@ const core::ModelView *load(Registry *reg, Slot *slot, const char *schema, const
 // backend reads those few rows and lays the result out once, instead of
 // every backend loading or patching a copy of its own. Falls back to
 // reading the whole model when the result disagrees with the catalog.
-const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const char *schema,
-                                const ModelRecord &r, int64 limit) {
+const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const ModelRecord &r,
+                                int64 limit) {
     const core::ModelView *volatile view = nullptr;
     PG_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
     {
-        FactorRows rows = read_factor_rows(schema, r, base->version);
+        FactorRows rows = read_factor_rows(r, base->version);
         const void *old_blob = dsa_get_address(area(reg), base->blob);
         auto *model = ContextOwned<core::FactorModel>::create(CurrentMemoryContext);
         bool agrees = false;
@@ -378,8 +376,7 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
             std::unique_ptr<core::HalfItemScorer> unused;
             model->object =
                 new core::FactorModel(core::owned_copy(core::read_blob(old_blob, unused)));
-            apply_rows(**model, rows);
-            agrees = same_shape((*model)->view(), r);
+            agrees = caught_up(**model, r, rows);
         });
         free_factor_rows(rows);
         if (agrees) {
@@ -388,7 +385,7 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const cha
             view = publish(reg, slot, source, r, limit, base->catch_ups + 1);
         } else {
             model->reset();
-            view = publish_whole(reg, slot, schema, r, limit);
+            view = publish_whole(reg, slot, r, limit);
         }
     }
     PG_END_ENSURE_ERROR_CLEANUP(abandon, PointerGetDatum(slot));
@@ -407,7 +404,7 @@ void shared_cache_init() {
 #endif
 }
 
-const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
+const core::ModelView *shared_model(const ModelRecord &r) {
     const int64 limit = static_cast<int64>(cfrec_shared_cache_size_mb) * 1024 * 1024;
     if (limit == 0 || strlen(r.name) >= kNameBytes) return nullptr;
     // A model that cannot fit is not read from its tables only to find out.
@@ -441,8 +438,8 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
         // wanted by older snapshots: freed now, unless a call reads one.
         Slot *base = nullptr;
         for (Slot &old : reg->slots)
-            if (old.state == kReady && old.version < r.version && same_model(old, r) &&
-                old.base_version == r.base_version && old.factors == r.factors &&
+            if (old.state == kReady && same_model(old, r) &&
+                can_catch_up(old.version, old.base_version, old.factors, r) &&
                 (base == nullptr || old.version > base->version))
                 base = &old;
         if (base != nullptr) {
@@ -472,8 +469,8 @@ const core::ModelView *shared_model(const char *schema, const ModelRecord &r) {
         pg_atomic_write_u32(&s->pins, 0);
         area(reg);  // created or attached before the lock is let go
         LWLockRelease(&reg->lock);
-        return base != nullptr ? catch_up(reg, s, base, schema, r, limit)
-                               : load(reg, s, schema, r, limit);
+        return base != nullptr ? catch_up(reg, s, base, r, limit)
+                               : load(reg, s, r, limit);
     }
 }
 

@@ -35,7 +35,7 @@ void shared_cache_init();
 // loaded into it now), pinned until the current memory context is reset.
 // NULL when the shared cache is not available or not for this model: the
 // caller then uses its private cache. Needs SPI connected.
-const core::ModelView *shared_model(const char *schema, const ModelRecord &record);
+const core::ModelView *shared_model(const ModelRecord &record);
 
 // What cfrec_cache_stats() shows of a shared entry.
 struct SharedEntryInfo {

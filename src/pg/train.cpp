@@ -282,7 +282,8 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     ModelRecord record;
     record.name = name;
     record.feedback = feedback;
-    record.algorithm = core::algorithm_name(options.algorithm);
+    record.algorithm = options.algorithm;
+    record.imported = false;
     record.source = source.relation;
     record.user_column = user_column;
     record.item_column = item_column;

@@ -23,7 +23,7 @@ q -c "CREATE EXTENSION cfrec" \
 
 echo "== C1: a doctored catalog count or width is an error, not an allocation"
 for edit in "users = 4611686018427387904" "items = 4611686018427387904" "users = -1" \
-            "factors = 100000" "users = 41" "items = 5"; do
+            "factors = 100000" "users = 41" "items = 5" "algorithm = 'bogus'"; do
     q -c "UPDATE cfrec_model SET $edit, version = nextval('cfrec_model_version_seq') WHERE name = 'm'"
     fails_with XX001 "SELECT count(*) FROM cfrec_recommend(1, 3, 'm', exclude_seen => false)"
     fails_with XX001 "SELECT cfrec_predict(1, 1, 'm')"
