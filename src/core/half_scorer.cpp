@@ -2,31 +2,143 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
-#if defined(__F16C__) && (defined(__AVX512F__) || defined(__AVX2__))
+#if defined(__x86_64__)
 #include <immintrin.h>
-#define CFREC_HALF_KERNEL 1
+#define CFREC_X86_KERNELS 1
 #endif
 
 namespace cfrec::core {
 
 namespace {
+
 constexpr int kLanes = 16;  // items per interleaved block
+
+// The kernels are compiled for their instruction sets whatever the build's
+// own flags (GCC's target attribute), and picked at run time from the CPU
+// the server runs on: a package built for any x86-64 serves as fast as a
+// -march=native build. Lambdas would not inherit the target, so the loops
+// are written out.
+enum class Kernel { None, Avx2, Avx512 };
+
+// CFREC_HALF_KERNEL=avx2 or =none picks a narrower kernel than the CPU
+// allows (never a wider one): the tests run each kernel on one machine.
+Kernel detect_kernel() {
+#ifdef CFREC_X86_KERNELS
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("f16c") || !__builtin_cpu_supports("fma")) return Kernel::None;
+    const char *wanted = std::getenv("CFREC_HALF_KERNEL");
+    if (wanted != nullptr && std::strcmp(wanted, "none") == 0) return Kernel::None;
+    const bool avx2_only = wanted != nullptr && std::strcmp(wanted, "avx2") == 0;
+    if (__builtin_cpu_supports("avx512f") && !avx2_only) return Kernel::Avx512;
+    if (__builtin_cpu_supports("avx2")) return Kernel::Avx2;
+#endif
+    return Kernel::None;
 }
 
-bool HalfItemScorer::available() {
-#ifdef CFREC_HALF_KERNEL
-    return true;
-#else
-    return false;
-#endif
+Kernel kernel() {
+    static const Kernel chosen = detect_kernel();
+    return chosen;
 }
+
+#ifdef CFREC_X86_KERNELS
+
+__attribute__((target("f16c"))) uint16_t to_half(float value) {
+    return _cvtss_sh(value, _MM_FROUND_TO_NEAREST_INT);
+}
+
+// One call of bounds(): the arrays it reads, by position, and its arguments.
+struct BoundsCall {
+    const uint16_t *half;
+    const float *norms;
+    const float *bias;
+    int32_t factors;
+    const float *x;
+    float scale, floor;
+    int64_t first_block, blocks;
+    float *lower, *upper;
+};
+
+__attribute__((target("avx512f,f16c,fma"))) void bounds_avx512(const BoundsCall &k) {
+    const int f = k.factors;
+    const float *x = k.x;
+    for (int64_t b = k.first_block; b < k.first_block + k.blocks; ++b) {
+        float *lo = k.lower + (b - k.first_block) * kLanes;
+        float *up = k.upper + (b - k.first_block) * kLanes;
+        const uint16_t *h = k.half + static_cast<size_t>(b) * f * kLanes;
+#define CFREC_LOAD16(j) \
+    _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(h + (j) * kLanes)))
+        // Four accumulators break the chain of dependent multiply-adds.
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int j = 0;
+        for (; j + 4 <= f; j += 4) {
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), CFREC_LOAD16(j), a0);
+            a1 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 1]), CFREC_LOAD16(j + 1), a1);
+            a2 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 2]), CFREC_LOAD16(j + 2), a2);
+            a3 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 3]), CFREC_LOAD16(j + 3), a3);
+        }
+        for (; j < f; ++j) a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), CFREC_LOAD16(j), a0);
+#undef CFREC_LOAD16
+        const __m512 approx = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        const __m512 bound = _mm512_fmadd_ps(
+            _mm512_set1_ps(k.scale), _mm512_loadu_ps(&k.norms[b * kLanes]), _mm512_set1_ps(k.floor));
+        const __m512 center = _mm512_add_ps(approx, _mm512_loadu_ps(&k.bias[b * kLanes]));
+        _mm512_storeu_ps(lo, _mm512_sub_ps(center, bound));
+        _mm512_storeu_ps(up, _mm512_add_ps(center, bound));
+    }
+}
+
+__attribute__((target("avx2,f16c,fma"))) void bounds_avx2(const BoundsCall &k) {
+    const int f = k.factors;
+    const float *x = k.x;
+    alignas(64) float lanes[kLanes];
+    for (int64_t b = k.first_block; b < k.first_block + k.blocks; ++b) {
+        float *lo = k.lower + (b - k.first_block) * kLanes;
+        float *up = k.upper + (b - k.first_block) * kLanes;
+        const uint16_t *h = k.half + static_cast<size_t>(b) * f * kLanes;
+#define CFREC_LOAD8(j, part) \
+    _mm256_cvtph_ps(         \
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(h + (j) * kLanes + (part) * 8)))
+        __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, hi0 = lo0, hi1 = lo0;
+        int j = 0;
+        for (; j + 2 <= f; j += 2) {
+            const __m256 x0 = _mm256_set1_ps(x[j]), x1 = _mm256_set1_ps(x[j + 1]);
+            lo0 = _mm256_fmadd_ps(x0, CFREC_LOAD8(j, 0), lo0);
+            hi0 = _mm256_fmadd_ps(x0, CFREC_LOAD8(j, 1), hi0);
+            lo1 = _mm256_fmadd_ps(x1, CFREC_LOAD8(j + 1, 0), lo1);
+            hi1 = _mm256_fmadd_ps(x1, CFREC_LOAD8(j + 1, 1), hi1);
+        }
+        for (; j < f; ++j) {
+            const __m256 xj = _mm256_set1_ps(x[j]);
+            lo0 = _mm256_fmadd_ps(xj, CFREC_LOAD8(j, 0), lo0);
+            hi0 = _mm256_fmadd_ps(xj, CFREC_LOAD8(j, 1), hi0);
+        }
+#undef CFREC_LOAD8
+        _mm256_store_ps(lanes, _mm256_add_ps(lo0, lo1));
+        _mm256_store_ps(lanes + 8, _mm256_add_ps(hi0, hi1));
+        for (int t = 0; t < kLanes; ++t) {
+            const int64_t i = b * kLanes + t;
+            const float bound = k.scale * k.norms[i] + k.floor;
+            lo[t] = lanes[t] + k.bias[i] - bound;
+            up[t] = lanes[t] + k.bias[i] + bound;
+        }
+    }
+}
+
+#endif  // CFREC_X86_KERNELS
+
+}  // namespace
+
+bool HalfItemScorer::available() { return kernel() != Kernel::None; }
 
 HalfItemScorer::HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float> bias)
     : items_(static_cast<int32_t>(items.rows())), factors_(static_cast<int32_t>(items.cols())) {
-#ifdef CFREC_HALF_KERNEL
+#ifdef CFREC_X86_KERNELS
+    if (!available()) return;
     if (items.size() > 0 && items.cwiseAbs().maxCoeff() > 60000.0f) return;  // beyond half range
     const int64_t blocks = (items_ + kLanes - 1) / kLanes;
     std::vector<float> norms(items_);
@@ -42,7 +154,7 @@ HalfItemScorer::HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float>
         const int32_t i = own_order_[p];
         for (int32_t j = 0; j < factors_; ++j)
             own_half_[(static_cast<size_t>(p / kLanes) * factors_ + j) * kLanes + p % kLanes] =
-                _cvtss_sh(items(i, j), _MM_FROUND_TO_NEAREST_INT);
+                to_half(items(i, j));
         own_norms_[p] = norms[i];
         if (!bias.empty()) own_bias_[p] = bias[i];
     }
@@ -78,63 +190,13 @@ HalfItemScorer::HalfItemScorer(int32_t items, int32_t factors, const uint16_t *h
 
 void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t first_block,
                             int64_t blocks, float *lower, float *upper) const {
-#ifdef CFREC_HALF_KERNEL
-    for (int64_t b = first_block; b < first_block + blocks; ++b) {
-        float *lo = lower + (b - first_block) * kLanes, *up = upper + (b - first_block) * kLanes;
-#if !defined(__AVX512F__)
-        alignas(64) float lanes[kLanes];
-#endif
-        const uint16_t *h = half_ + static_cast<size_t>(b) * factors_ * kLanes;
-        // Four accumulators break the chain of dependent multiply-adds.
-#if defined(__AVX512F__)
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        auto load = [&](int j) {
-            return _mm512_cvtph_ps(
-                _mm256_loadu_si256(reinterpret_cast<const __m256i *>(h + j * kLanes)));
-        };
-        int j = 0;
-        for (; j + 4 <= factors_; j += 4) {
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), load(j), a0);
-            a1 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 1]), load(j + 1), a1);
-            a2 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 2]), load(j + 2), a2);
-            a3 = _mm512_fmadd_ps(_mm512_set1_ps(x[j + 3]), load(j + 3), a3);
-        }
-        for (; j < factors_; ++j) a0 = _mm512_fmadd_ps(_mm512_set1_ps(x[j]), load(j), a0);
-        const __m512 approx = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
-        const __m512 bound = _mm512_fmadd_ps(
-            _mm512_set1_ps(scale), _mm512_loadu_ps(&norms_[b * kLanes]), _mm512_set1_ps(floor));
-        const __m512 center = _mm512_add_ps(approx, _mm512_loadu_ps(&bias_[b * kLanes]));
-        _mm512_storeu_ps(lo, _mm512_sub_ps(center, bound));
-        _mm512_storeu_ps(up, _mm512_add_ps(center, bound));
-#else
-        __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, hi0 = lo0, hi1 = lo0;
-        auto load = [&](int j, int half) {
-            return _mm256_cvtph_ps(
-                _mm_loadu_si128(reinterpret_cast<const __m128i *>(h + j * kLanes + half * 8)));
-        };
-        int j = 0;
-        for (; j + 2 <= factors_; j += 2) {
-            const __m256 x0 = _mm256_set1_ps(x[j]), x1 = _mm256_set1_ps(x[j + 1]);
-            lo0 = _mm256_fmadd_ps(x0, load(j, 0), lo0);
-            hi0 = _mm256_fmadd_ps(x0, load(j, 1), hi0);
-            lo1 = _mm256_fmadd_ps(x1, load(j + 1, 0), lo1);
-            hi1 = _mm256_fmadd_ps(x1, load(j + 1, 1), hi1);
-        }
-        for (; j < factors_; ++j) {
-            const __m256 xj = _mm256_set1_ps(x[j]);
-            lo0 = _mm256_fmadd_ps(xj, load(j, 0), lo0);
-            hi0 = _mm256_fmadd_ps(xj, load(j, 1), hi0);
-        }
-        _mm256_store_ps(lanes, _mm256_add_ps(lo0, lo1));
-        _mm256_store_ps(lanes + 8, _mm256_add_ps(hi0, hi1));
-        for (int t = 0; t < kLanes; ++t) {
-            const int64_t i = b * kLanes + t;
-            const float bound = scale * norms_[i] + floor;
-            lo[t] = lanes[t] + bias_[i] - bound;
-            up[t] = lanes[t] + bias_[i] + bound;
-        }
-#endif
-    }
+#ifdef CFREC_X86_KERNELS
+    const BoundsCall call{half_, norms_, bias_,  factors_, x,     scale,
+                          floor, first_block, blocks, lower,    upper};
+    if (kernel() == Kernel::Avx512)
+        bounds_avx512(call);
+    else if (kernel() == Kernel::Avx2)
+        bounds_avx2(call);
 #else
     (void)x;
     (void)scale;

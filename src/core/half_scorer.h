@@ -14,7 +14,8 @@ namespace cfrec::core {
 
 class HalfItemScorer {
   public:
-    // True when this build has the F16C/SIMD kernel (x86 with AVX2 or AVX-512).
+    // True when the CPU this runs on has a kernel: x86-64 with F16C, FMA and
+    // AVX2 or AVX-512 (chosen at run time, whatever the build's flags).
     static bool available();
 
     // Builds the copy; valid() is false when it is unavailable or a value is
