@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "core/als_explicit.h"
@@ -60,6 +61,16 @@ const char *algorithm_name(Algorithm algorithm) {
             break;
     }
     return "als";
+}
+
+bool algorithm_named(const char *name, Algorithm *algorithm) {
+    for (Algorithm a : {Algorithm::Als, Algorithm::Svd, Algorithm::SvdPlusPlus,
+                        Algorithm::GraphFilter})
+        if (std::strcmp(name, algorithm_name(a)) == 0) {
+            *algorithm = a;
+            return true;
+        }
+    return false;
 }
 
 int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, int threads) {

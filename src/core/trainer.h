@@ -19,6 +19,8 @@ enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter };
 
 // The SQL name of an algorithm: "als", "svd", "svdpp" or "graph_filter".
 const char *algorithm_name(Algorithm algorithm);
+// The algorithm of that SQL name; false for any other name.
+bool algorithm_named(const char *name, Algorithm *algorithm);
 
 // Defaults are the tuned ones a user who never tunes gets, the same as
 // cfrec_train's SQL defaults (src/sql/cfrec.sql); bench/RESULTS.md has the

@@ -268,14 +268,7 @@ bool parse_algorithm(const char *text, ModelRecord *r) {
     if (text == nullptr) return false;
     r->imported = strcmp(text, "imported") == 0;
     r->algorithm = core::Algorithm::Als;
-    if (r->imported) return true;
-    for (core::Algorithm a : {core::Algorithm::Als, core::Algorithm::Svd,
-                              core::Algorithm::SvdPlusPlus, core::Algorithm::GraphFilter})
-        if (strcmp(text, core::algorithm_name(a)) == 0) {
-            r->algorithm = a;
-            return true;
-        }
-    return false;
+    return r->imported || core::algorithm_named(text, &r->algorithm);
 }
 
 }  // namespace

@@ -41,9 +41,8 @@ enum Arg {
 
 core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
     const char *name = text_argument(fcinfo, kAlgorithm, "algorithm");
-    for (core::Algorithm a : {core::Algorithm::Als, core::Algorithm::Svd,
-                              core::Algorithm::SvdPlusPlus, core::Algorithm::GraphFilter})
-        if (strcmp(name, core::algorithm_name(a)) == 0) return a;
+    core::Algorithm a;
+    if (core::algorithm_named(name, &a)) return a;
     ereport(ERROR,
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
              errhint("Use algorithm => 'als' (alternating least squares, both feedback kinds), "
