@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/als_common.h"
+#include "core/cg_kernels.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -16,10 +17,33 @@ namespace {
 using Gram = Eigen::MatrixXf;
 using Vec = Eigen::VectorXf;
 
-// other^T other: the contribution of every pair with confidence 1.
-Gram gram_of(const FactorMatrix &other) {
-    Gram g = Gram::Zero(other.cols(), other.cols());
-    g.selfadjointView<Eigen::Lower>().rankUpdate(other.transpose());
+// other^T other: the contribution of every pair with confidence 1. The
+// kernels sum parts of the rows on every thread (Eigen would use one).
+Gram gram_of(const FactorMatrix &other, int threads, const StopCheck &stop) {
+    const Eigen::Index f = other.cols();
+    Gram g = Gram::Zero(f, f);
+    const CpuKernel kernel = cpu_kernel();
+    if (kernel == CpuKernel::None) {
+        g.selfadjointView<Eigen::Lower>().rankUpdate(other.transpose());
+    } else {
+        // The parts do not depend on the thread count: the same seed gives
+        // the same model on any machine with the same kernel.
+        const int64_t rows = other.rows();
+        const int64_t parts = std::clamp<int64_t>(rows / 2048, 1, 16);
+        std::vector<Gram> partial(parts, Gram::Zero(f, f));
+        parallel_for(
+            parts, threads, 1,
+            [&](int64_t begin, int64_t end) {
+                for (int64_t p = begin; p < end; ++p) {
+                    const int64_t first = rows * p / parts, last = rows * (p + 1) / parts;
+                    add_gram(kernel, other.data() + first * f, last - first,
+                             static_cast<int>(f), partial[p].data());
+                }
+            },
+            stop);
+        for (const Gram &part : partial) g += part;
+    }
+    // Both filled the lower triangle (the kernel's upper one, read row-major).
     g.triangularView<Eigen::StrictlyUpper>() = g.transpose();
     return g;
 }
@@ -29,136 +53,120 @@ float row_regularization(const TrainOptions &o, int64_t n) {
     return implicit_row_regularization(o.regularization, o.scale_regularization, n);
 }
 
-struct RowView {
-    const int32_t *indices;
-    const float *values;
-    int64_t n;
-};
+// Rows whose conjugate-gradient steps run in lockstep: the gram part of
+// their products is then one pass over the f x f gram (cg_kernels.h). A
+// batch also stops growing once its rows' factor rows of the other side
+// would exceed kBatchBytes, so they stay in the L2 cache from one step to
+// the next; a longer row is a batch alone.
+constexpr int kBatch = 16;
+constexpr int64_t kBatchBytes = 256 * 1024;
 
-// Rows with at most this many interactions have their vectors gathered into
-// a contiguous block once (<= 512 KiB at f = 64, about an L2 cache), so the
-// CG steps multiply dense, cached data instead of re-fetching scattered rows.
-constexpr int64_t kGatherRows = 2048;
-
-struct CgWorkspace {
-    Vec r, p, ap, t, confidence, extra;  // extra = confidence - 1
-    FactorMatrix block;
-};
-
-// The row's two products, computed from the gathered block:
-//   residual(x) = sum (c - (c-1) y.x) y     (b - the row's part of A x)
-//   weighted(v) = sum (c-1) (y.v) y         (the row's part of A v)
-struct GatheredRow {
-    Eigen::Map<const FactorMatrix> y;  // the first n rows of the workspace block
-    Eigen::Map<const Vec> confidence;  // c per interaction
-    Eigen::Map<const Vec> extra;       // c - 1
-    Eigen::Map<Vec> t;                 // scratch, n entries
-
-    void residual(const Eigen::Ref<const Vec> &x, Vec &out) {
-        t.noalias() = y * x;
-        t = confidence - extra.cwiseProduct(t);
-        out.noalias() = y.transpose() * t;
-    }
-    void weighted(const Vec &v, Vec &out) {
-        t.noalias() = y * v;
-        t = extra.cwiseProduct(t);
-        out.noalias() = y.transpose() * t;
-    }
-};
-
-// The same products streamed from the other side's matrix, for long rows.
-struct StreamedRow {
-    const RowView &row;
+// The products of a batch's rows: the CPU's kernels, or Eigen where it has none.
+struct Products {
+    CpuKernel kernel;
+    const Gram &gram;
     const FactorMatrix &other;
-    float alpha;
 
-    void residual(const Eigen::Ref<const Vec> &x, Vec &out) {
-        out.setZero();
-        for (int64_t j = 0; j < row.n; ++j) {
-            const auto y = other.row(row.indices[j]).transpose();
-            const float c = 1.0f + alpha * row.values[j];
-            out += (c - (c - 1.0f) * y.dot(x)) * y;
+    // out = gram v + reg v for the first `count` rows of v.
+    void gram_part(const FactorMatrix &v, const float *reg, int count, FactorMatrix &out) const {
+        if (kernel != CpuKernel::None) {
+            gram_products(kernel, gram.data(), static_cast<int>(gram.cols()), reg, v.data(), count,
+                          out.data());
+            return;
         }
+        out.topRows(count).noalias() = v.topRows(count) * gram;  // gram is symmetric
+        for (int m = 0; m < count; ++m) out.row(m) += reg[m] * v.row(m);
     }
-    void weighted(const Vec &v, Vec &out) {
-        out.setZero();
+
+    // out += the row's part of A v, or of b - A v when residual.
+    void row_part(const RowPart &row, const float *v, float *out, bool residual) const {
+        if (kernel != CpuKernel::None) {
+            add_row_part(kernel, row, v, out, residual);
+            return;
+        }
+        const Eigen::Map<const Eigen::RowVectorXf> vv(v, row.f);
+        Eigen::Map<Eigen::RowVectorXf> o(out, row.f);
         for (int64_t j = 0; j < row.n; ++j) {
-            const auto y = other.row(row.indices[j]).transpose();
-            out += (alpha * row.values[j]) * y.dot(v) * y;
+            const auto y = other.row(row.index[j]);
+            const float extra = row.alpha * row.values[j], d = y.dot(vv);
+            o += (residual ? 1.0f + extra * (1.0f - d) : extra * d) * y;
         }
     }
 };
 
-// Minimises the row's objective from its current value x with a few CG steps
-// on A = gram + reg I + sum (c-1) y y^T, b = sum c y.
-template <typename Row>
-void conjugate_gradient(Row &&row, const Gram &gram, float reg, int steps, Eigen::Ref<Vec> x,
-                        CgWorkspace &w) {
-    row.residual(x, w.r);
-    w.r.noalias() -= gram * x;
-    w.r -= reg * x;
-    w.p = w.r;
-    float rs_old = w.r.squaredNorm();
-    for (int it = 0; it < steps && rs_old > 1e-20f; ++it) {
-        row.weighted(w.p, w.ap);
-        w.ap.noalias() += gram * w.p;
-        w.ap += reg * w.p;
-        const float step = rs_old / w.p.dot(w.ap);
-        x += step * w.p;
-        w.r -= step * w.ap;
-        const float rs_new = w.r.squaredNorm();
-        w.p = w.r + (rs_new / rs_old) * w.p;
-        rs_old = rs_new;
+// A batch's rows and their CG state, one matrix row per member.
+struct Batch {
+    FactorMatrix x, r, p, ap;
+    RowPart rows[kBatch];
+    float reg[kBatch], rs[kBatch];
+
+    explicit Batch(Eigen::Index f) : x(kBatch, f), r(kBatch, f), p(kBatch, f), ap(kBatch, f) {}
+};
+
+// Minimises each member's objective from its current x with a few CG steps
+// on A x = b, as if each were solved alone (the steps stop per member once
+// its residual vanishes).
+void conjugate_gradients(const Products &products, int count, int steps, Batch &b) {
+    products.gram_part(b.x, b.reg, count, b.r);
+    b.r.topRows(count) = -b.r.topRows(count);
+    for (int m = 0; m < count; ++m) {
+        products.row_part(b.rows[m], b.x.row(m).data(), b.r.row(m).data(), true);
+        b.p.row(m) = b.r.row(m);
+        b.rs[m] = b.r.row(m).squaredNorm();
+    }
+    for (int it = 0; it < steps; ++it) {
+        if (std::none_of(b.rs, b.rs + count, [](float rs) { return rs > 1e-20f; })) break;
+        products.gram_part(b.p, b.reg, count, b.ap);
+        for (int m = 0; m < count; ++m) {
+            if (!(b.rs[m] > 1e-20f)) continue;
+            products.row_part(b.rows[m], b.p.row(m).data(), b.ap.row(m).data(), false);
+            const float step = b.rs[m] / b.p.row(m).dot(b.ap.row(m));
+            b.x.row(m) += step * b.p.row(m);
+            b.r.row(m) -= step * b.ap.row(m);
+            const float rs_new = b.r.row(m).squaredNorm();
+            b.p.row(m) = b.r.row(m) + (rs_new / b.rs[m]) * b.p.row(m);
+            b.rs[m] = rs_new;
+        }
     }
 }
 
-void solve_cg(const RowView &row, const FactorMatrix &other, const Gram &gram, float reg,
-              float alpha, int steps, Eigen::Ref<Vec> x, CgWorkspace &w) {
-    if (row.n > kGatherRows) {
-        conjugate_gradient(StreamedRow{row, other, alpha}, gram, reg, steps, x, w);
-        return;
-    }
-    const Eigen::Index f = other.cols(), n = row.n;
-    for (int64_t j = 0; j < n; ++j) {
-        w.block.row(j) = other.row(row.indices[j]);
-        w.extra(j) = alpha * row.values[j];
-        w.confidence(j) = 1.0f + w.extra(j);
-    }
-    conjugate_gradient(
-        GatheredRow{Eigen::Map<const FactorMatrix>(w.block.data(), n, f),
-                    Eigen::Map<const Vec>(w.confidence.data(), n),
-                    Eigen::Map<const Vec>(w.extra.data(), n), Eigen::Map<Vec>(w.t.data(), n)},
-        gram, reg, steps, x, w);
-}
-
-void solve_side(const Csr &m, const FactorMatrix &other, const TrainOptions &o,
+void solve_side(const Csr &m, const FactorMatrix &other, const Gram &gram, const TrainOptions &o,
                 const StopCheck &stop, FactorMatrix &out) {
-    const Gram gram = gram_of(other);
     const float alpha = static_cast<float>(o.alpha);
+    const int f = static_cast<int>(other.cols());
+    const Products products{cpu_kernel(), gram, other};
     parallel_for(
         m.rows(), resolve_threads(o.threads), kSolveChunk,
         [&](int64_t begin, int64_t end) {
-            const Eigen::Index f = other.cols();
-            Vec x(f);
-            CgWorkspace w;
-            w.r.resize(f);
-            w.p.resize(f);
-            w.ap.resize(f);
-            w.block.resize(kGatherRows, f);
-            w.confidence.resize(kGatherRows);
-            w.extra.resize(kGatherRows);
-            w.t.resize(kGatherRows);
-            for (int64_t u = begin; u < end; ++u) {
-                const RowView row{m.indices.data() + m.indptr[u], m.values.data() + m.indptr[u],
-                                  m.indptr[u + 1] - m.indptr[u]};
-                const float reg = row_regularization(o, row.n);
-                x = out.row(u).transpose();
-                if (o.solver == ImplicitSolver::Cholesky)
-                    solve_implicit_row_exact(row.indices, row.values, row.n, other, gram, reg,
-                                             alpha, x);
-                else
-                    solve_cg(row, other, gram, reg, alpha, o.cg_steps, x, w);
-                out.row(u) = x.transpose();
+            if (o.solver == ImplicitSolver::Cholesky) {
+                Vec x(f);
+                for (int64_t u = begin; u < end; ++u) {
+                    const int64_t n = m.indptr[u + 1] - m.indptr[u];
+                    x = out.row(u).transpose();
+                    solve_implicit_row_exact(m.indices.data() + m.indptr[u],
+                                             m.values.data() + m.indptr[u], n, other, gram,
+                                             row_regularization(o, n), alpha, x);
+                    out.row(u) = x.transpose();
+                }
+                return;
+            }
+            Batch b(f);
+            const int64_t row_bytes = static_cast<int64_t>(f) * sizeof(float);
+            for (int64_t first = begin; first < end;) {
+                int count = 0;
+                int64_t bytes = 0;
+                for (int64_t u = first; u < end && count < kBatch; ++u, ++count) {
+                    const int64_t n = m.indptr[u + 1] - m.indptr[u];
+                    if (count > 0 && bytes + n * row_bytes > kBatchBytes) break;
+                    bytes += n * row_bytes;
+                    b.rows[count] = RowPart{other.data(), m.indices.data() + m.indptr[u],
+                                            m.values.data() + m.indptr[u], n, alpha, f};
+                    b.reg[count] = row_regularization(o, n);
+                    b.x.row(count) = out.row(u);
+                }
+                conjugate_gradients(products, count, o.cg_steps, b);
+                out.middleRows(first, count) = b.x.topRows(count);
+                first += count;
             }
         },
         stop);
@@ -173,10 +181,16 @@ ImplicitAls::ImplicitAls(Interactions data, const TrainOptions &options)
     items_ = random_factors(data_.item_ids, options.factors, options.seed, 2, scale);
 }
 
+// Each side's gram is computed once per change of that side: the items'
+// one serves the loss and then the next iteration's user step.
 IterationReport ImplicitAls::step(const StopCheck &stop) {
     Stopwatch clock;
-    solve_side(data_.by_user, items_, options_, stop, users_);
-    solve_side(data_.by_item, users_, options_, stop, items_);
+    const int threads = resolve_threads(options_.threads);
+    if (items_gram_.size() == 0) items_gram_ = gram_of(items_, threads, stop);
+    solve_side(data_.by_user, items_, items_gram_, options_, stop, users_);
+    users_gram_ = gram_of(users_, threads, stop);
+    solve_side(data_.by_item, users_, users_gram_, options_, stop, items_);
+    items_gram_ = gram_of(items_, threads, stop);
     IterationReport report;
     report.iteration = ++iteration_;
     report.loss = loss(stop);
@@ -185,25 +199,34 @@ IterationReport ImplicitAls::step(const StopCheck &stop) {
     return report;
 }
 
-// sum over all pairs of c (p - s)^2 + reg (|X|^2 + |Y|^2), where s = x.y.
+// sum over all pairs of c (p - s)^2 + reg (|X|^2 + |Y|^2), where s = x.y,
+// from the factors and grams step() left.
 // Unobserved pairs (c = 1, p = 0) add s^2, summed at once as trace(X^T X Y^T Y);
 // observed pairs then replace their s^2 by c (1 - s)^2.
 double ImplicitAls::loss(const StopCheck &stop) const {
     const Csr &m = data_.by_user;
-    // Float Grams (as the solver builds them), widened only at f x f.
-    const Eigen::MatrixXd xtx = gram_of(users_).cast<double>();
-    const Eigen::MatrixXd yty = gram_of(items_).cast<double>();
-    double total = (xtx.array() * yty.array()).sum();
+    // The float Grams the solver built, widened only at f x f.
+    double total = (users_gram_.cast<double>().array() * items_gram_.cast<double>().array()).sum();
     std::vector<double> observed(m.rows()), penalty(m.rows());
+    const CpuKernel kernel = cpu_kernel();
+    const float alpha = static_cast<float>(options_.alpha);
+    const int f = static_cast<int>(items_.cols());
     parallel_for(
         m.rows(), resolve_threads(options_.threads), 256,
         [&](int64_t begin, int64_t end) {
             for (int64_t u = begin; u < end; ++u) {
+                const RowPart row{items_.data(), m.indices.data() + m.indptr[u],
+                                  m.values.data() + m.indptr[u], m.indptr[u + 1] - m.indptr[u],
+                                  alpha, f};
                 double sum = 0.0;
-                for (int64_t p = m.indptr[u]; p < m.indptr[u + 1]; ++p) {
-                    const double s = users_.row(u).dot(items_.row(m.indices[p]));
-                    const double c = 1.0 + options_.alpha * m.values[p];
-                    sum += c * (1.0 - s) * (1.0 - s) - s * s;
+                if (kernel != CpuKernel::None) {
+                    sum = observed_loss(kernel, row, users_.row(u).data());
+                } else {
+                    for (int64_t j = 0; j < row.n; ++j) {
+                        const double s = users_.row(u).dot(items_.row(row.index[j]));
+                        const double c = 1.0 + static_cast<double>(alpha) * row.values[j];
+                        sum += c * (1.0 - s) * (1.0 - s) - s * s;
+                    }
                 }
                 observed[u] = sum;
                 penalty[u] = row_regularization(options_, m.row_size(static_cast<int32_t>(u))) *

@@ -21,6 +21,7 @@ class ImplicitAls : public Trainer {
     Interactions data_;
     TrainOptions options_;
     FactorMatrix users_, items_;
+    Eigen::MatrixXf users_gram_, items_gram_;  // X^T X and Y^T Y of the factors now
     int iteration_ = 0;
 };
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
 #include <numeric>
+
+#include "core/cpu_kernel.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -18,32 +18,9 @@ namespace {
 
 constexpr int kLanes = 16;  // items per interleaved block
 
-// The kernels are compiled for their instruction sets whatever the build's
-// own flags (GCC's target attribute), and picked at run time from the CPU
-// the server runs on: a package built for any x86-64 serves as fast as a
-// -march=native build. Lambdas would not inherit the target, so the loops
-// are written out.
-enum class Kernel { None, Avx2, Avx512 };
-
-// CFREC_HALF_KERNEL=avx2 or =none picks a narrower kernel than the CPU
-// allows (never a wider one): the tests run each kernel on one machine.
-Kernel detect_kernel() {
-#ifdef CFREC_X86_KERNELS
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("f16c") || !__builtin_cpu_supports("fma")) return Kernel::None;
-    const char *wanted = std::getenv("CFREC_HALF_KERNEL");
-    if (wanted != nullptr && std::strcmp(wanted, "none") == 0) return Kernel::None;
-    const bool avx2_only = wanted != nullptr && std::strcmp(wanted, "avx2") == 0;
-    if (__builtin_cpu_supports("avx512f") && !avx2_only) return Kernel::Avx512;
-    if (__builtin_cpu_supports("avx2")) return Kernel::Avx2;
-#endif
-    return Kernel::None;
-}
-
-Kernel kernel() {
-    static const Kernel chosen = detect_kernel();
-    return chosen;
-}
+// The kernels carry their instruction sets (GCC's target attribute) and
+// cpu_kernel() picks one at run time. Lambdas would not inherit the target,
+// so the loops are written out.
 
 #ifdef CFREC_X86_KERNELS
 
@@ -133,7 +110,7 @@ __attribute__((target("avx2,f16c,fma"))) void bounds_avx2(const BoundsCall &k) {
 
 }  // namespace
 
-bool HalfItemScorer::available() { return kernel() != Kernel::None; }
+bool HalfItemScorer::available() { return cpu_kernel() != CpuKernel::None; }
 
 HalfItemScorer::HalfItemScorer(Eigen::Ref<const FactorMatrix> items, Span<float> bias)
     : items_(static_cast<int32_t>(items.rows())), factors_(static_cast<int32_t>(items.cols())) {
@@ -193,9 +170,9 @@ void HalfItemScorer::bounds(const float *x, float scale, float floor, int64_t fi
 #ifdef CFREC_X86_KERNELS
     const BoundsCall call{half_, norms_, bias_,  factors_, x,     scale,
                           floor, first_block, blocks, lower,    upper};
-    if (kernel() == Kernel::Avx512)
+    if (cpu_kernel() == CpuKernel::Avx512)
         bounds_avx512(call);
-    else if (kernel() == Kernel::Avx2)
+    else if (cpu_kernel() == CpuKernel::Avx2)
         bounds_avx2(call);
 #else
     (void)x;

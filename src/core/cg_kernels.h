@@ -1,0 +1,52 @@
+// The products implicit ALS's conjugate-gradient step spends its time in, as
+// kernels for AVX-512 and AVX2 (see cpu_kernel.h). On other CPUs
+// als_implicit.cpp computes the same products with Eigen.
+//
+// One row (a user or an item) with n interactions has the operator
+//   A v = gram v + reg v + sum_j extra_j (y_j . v) y_j
+// and the right-hand side b = sum_j (1 + extra_j) y_j, where y_j is the
+// other side's factor row of interaction j, extra_j = alpha * value_j (the
+// confidence minus one) and gram = other^T other. The gram part is the same
+// for every row, so it is applied to a batch of rows at once: the f x f gram
+// is then read once a batch instead of once a row.
+#pragma once
+
+#include <cstdint>
+
+#include "core/cpu_kernel.h"
+
+namespace cfrec::core {
+
+// out_b = gram v_b + reg_b v_b for `count` vectors v_b, each f floats,
+// stored one after another (as are the outputs). gram is f x f, symmetric.
+void gram_products(CpuKernel kernel, const float *gram, int f, const float *reg, const float *v,
+                   int count, float *out);
+
+// One row's interactions with the other side.
+struct RowPart {
+    const float *other;    // the other side's factors, row-major, f a row
+    const int32_t *index;  // the n rows of `other` this row touches
+    const float *values;   // n entries; extra_j = alpha * values[j]
+    int64_t n;
+    float alpha;
+    int f;
+};
+
+// out += sum_j extra_j (y_j . v) y_j            (the row's part of A v), or
+// out += sum_j (1 + extra_j - extra_j (y_j . v)) y_j   (its part of b - A v,
+// when residual), f floats.
+void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out,
+                  bool residual);
+
+// gram += rows^T rows for `count` rows of f floats (row-major): only the
+// entries on and above the diagonal are sure to be summed; the caller
+// mirrors them.
+void add_gram(CpuKernel kernel, const float *rows, int64_t count, int f, float *gram);
+
+// sum_j c_j (1 - s_j)^2 - s_j^2 with s_j = y_j . x, c_j = 1 + extra_j: the
+// row's observed pairs' part of the implicit loss, x being the row's factors.
+double observed_loss(CpuKernel kernel, const RowPart &row, const float *x);
+
+// `kernel` must not be None nor wider than cpu_kernel().
+
+}  // namespace cfrec::core

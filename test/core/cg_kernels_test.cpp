@@ -1,0 +1,111 @@
+// The implicit ALS kernels against the same products in double precision,
+// for each kernel this CPU can run, at sizes that end inside a register.
+#include <gtest/gtest.h>
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "core/cg_kernels.h"
+#include "core/random.h"
+
+using namespace cfrec;
+
+namespace {
+
+std::vector<core::CpuKernel> kernels_here() {
+    std::vector<core::CpuKernel> out;
+    if (core::cpu_kernel() == core::CpuKernel::None) return out;
+    out.push_back(core::CpuKernel::Avx2);
+    if (core::cpu_kernel() == core::CpuKernel::Avx512) out.push_back(core::CpuKernel::Avx512);
+    return out;
+}
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+RowMajor random_matrix(int rows, int cols, uint64_t seed) {
+    core::SplitMix64 rng(seed);
+    RowMajor m(rows, cols);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) m(r, c) = static_cast<float>(rng.uniform() - 0.5);
+    return m;
+}
+
+const int kFactors[] = {1, 3, 7, 8, 15, 16, 17, 31, 64, 100, 256};
+
+TEST(CgKernels, GramProductsMatchDoublePrecision) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : kFactors)
+            for (int count : {1, 3, 4, 5, 9}) {
+                RowMajor y = random_matrix(50, f, 1);
+                const Eigen::MatrixXf gram = (y.transpose() * y).eval();
+                RowMajor v = random_matrix(count, f, 2), out(count, f);
+                std::vector<float> reg(count);
+                for (int b = 0; b < count; ++b) reg[b] = 0.1f * (b + 1);
+                core::gram_products(kernel, gram.data(), f, reg.data(), v.data(), count,
+                                    out.data());
+                for (int b = 0; b < count; ++b) {
+                    const Eigen::VectorXd want =
+                        gram.cast<double>() * v.row(b).transpose().cast<double>() +
+                        reg[b] * v.row(b).transpose().cast<double>();
+                    EXPECT_LT((out.row(b).transpose().cast<double>() - want).cwiseAbs().maxCoeff(),
+                              1e-4 * (1 + want.cwiseAbs().maxCoeff()))
+                        << "kernel " << static_cast<int>(kernel) << " f " << f << " row " << b;
+                }
+            }
+}
+
+TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : kFactors)
+            for (int n : {0, 1, 2, 5, 40}) {
+                RowMajor other = random_matrix(60, f, 3);
+                core::SplitMix64 rng(4);
+                std::vector<int32_t> index(n);
+                std::vector<float> values(n);
+                for (int j = 0; j < n; ++j) {
+                    index[j] = static_cast<int32_t>(rng.next() % 60);
+                    values[j] = 1.0f + static_cast<float>(rng.next() % 4);
+                }
+                const float alpha = 2.5f;
+                const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
+                const RowMajor v = random_matrix(1, f, 5);
+                for (bool residual : {false, true}) {
+                    RowMajor out = random_matrix(1, f, 6);
+                    Eigen::VectorXd want = out.row(0).transpose().cast<double>();
+                    for (int j = 0; j < n; ++j) {
+                        const Eigen::VectorXd y = other.row(index[j]).transpose().cast<double>();
+                        const double extra = alpha * values[j];
+                        const double d = y.dot(v.row(0).transpose().cast<double>());
+                        want += (residual ? 1 + extra * (1 - d) : extra * d) * y;
+                    }
+                    core::add_row_part(kernel, row, v.data(), out.data(), residual);
+                    EXPECT_LT((out.row(0).transpose().cast<double>() - want).cwiseAbs().maxCoeff(),
+                              1e-4 * (1 + want.cwiseAbs().maxCoeff()))
+                        << "f " << f << " n " << n << " residual " << residual;
+                }
+                double loss = 0;
+                for (int j = 0; j < n; ++j) {
+                    const double s = other.row(index[j]).cast<double>().dot(v.row(0).cast<double>());
+                    const double c = 1.0 + alpha * values[j];
+                    loss += c * (1 - s) * (1 - s) - s * s;
+                }
+                EXPECT_NEAR(core::observed_loss(kernel, row, v.data()), loss, 1e-4 * (1 + std::abs(loss)));
+            }
+}
+
+TEST(CgKernels, GramSumsTheUpperTriangle) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : kFactors)
+            for (int rows : {1, 5, 64, 65, 200}) {
+                const RowMajor y = random_matrix(rows, f, 7);
+                RowMajor gram = RowMajor::Constant(f, f, 1.0f);  // it adds to what is there
+                core::add_gram(kernel, y.data(), rows, f, gram.data());
+                const Eigen::MatrixXd want = y.cast<double>().transpose() * y.cast<double>();
+                for (int i = 0; i < f; ++i)
+                    for (int c = i; c < f; ++c)
+                        ASSERT_NEAR(gram(i, c), 1.0 + want(i, c), 1e-4 * (1 + std::abs(want(i, c))))
+                            << "f " << f << " rows " << rows << " at " << i << "," << c;
+            }
+}
+
+}  // namespace
