@@ -1,6 +1,6 @@
 // Benchmark data as COPY text on stdout: "user<TAB>item<TAB>value" lines.
-//   cfrec_generate ROWS [SEED] | psql -c "\copy bench FROM STDIN"
-// 160,000 users drawn uniformly; 60,000 items with Zipf(1.0) popularity
+//   cfrec_generate ROWS [SEED [ITEMS]] | psql -c "\copy bench FROM STDIN"
+// 160,000 users drawn uniformly; ITEMS (default 60,000) items with Zipf(1.0) popularity
 // (exact discrete distribution), item id = a seeded random permutation of the
 // popularity rank; unique (user, item) pairs; value Geometric(p = 0.5) on
 // 1, 2, 3, ... Seeded and reproducible; rows come out ordered by user.
@@ -17,10 +17,9 @@ using cfrec::core::SplitMix64;
 namespace {
 
 constexpr int kUsers = 160000;
-constexpr int kItems = 60000;
 
 // Draws from pairs until `rows` distinct ones exist: oversample, sort, dedupe.
-std::vector<uint64_t> distinct_pairs(int64_t rows, SplitMix64 &rng) {
+std::vector<uint64_t> distinct_pairs(int64_t rows, int kItems, SplitMix64 &rng) {
     std::vector<double> cdf(kItems);
     double sum = 0;
     for (int r = 0; r < kItems; ++r) cdf[r] = (sum += 1.0 / (r + 1));
@@ -57,14 +56,20 @@ std::vector<uint64_t> distinct_pairs(int64_t rows, SplitMix64 &rng) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s ROWS [SEED]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s ROWS [SEED [ITEMS]]\n", argv[0]);
         return 2;
     }
     const int64_t rows = std::atoll(argv[1]);
     SplitMix64 rng(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 42);
-    const std::vector<uint64_t> pairs = distinct_pairs(rows, rng);
-    std::vector<char> buffer(1 << 20);
-    std::setvbuf(stdout, buffer.data(), _IOFBF, buffer.size());
+    const int items = argc > 3 ? std::atoi(argv[3]) : 60000;
+    if (items < 1) {
+        std::fprintf(stderr, "ITEMS must be at least 1\n");
+        return 2;
+    }
+    const std::vector<uint64_t> pairs = distinct_pairs(rows, items, rng);
+    // Static: stdout's last buffer is flushed at exit, after main's locals are gone.
+    static char buffer[1 << 20];
+    std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
     for (uint64_t p : pairs) {
         const int value =
             1 + static_cast<int>(std::floor(std::log(1.0 - rng.uniform()) / std::log(0.5)));

@@ -92,6 +92,20 @@ struct Products {
             o += (residual ? 1.0f + extra * (1.0f - d) : extra * d) * y;
         }
     }
+
+    // x += a p, r -= a ap (a = rs / p.ap), p = r + (|r|^2 / rs) p; returns |r|^2.
+    float step(float rs, float *x, float *r, float *p, const float *ap) const {
+        const int f = static_cast<int>(gram.cols());
+        if (kernel != CpuKernel::None) return cg_step(kernel, f, rs, x, r, p, ap);
+        Eigen::Map<Eigen::RowVectorXf> xv(x, f), rv(r, f), pv(p, f);
+        const Eigen::Map<const Eigen::RowVectorXf> apv(ap, f);
+        const float a = rs / pv.dot(apv);
+        xv += a * pv;
+        rv -= a * apv;
+        const float rs_new = rv.squaredNorm();
+        pv = rv + (rs_new / rs) * pv;
+        return rs_new;
+    }
 };
 
 // A batch's rows and their CG state, one matrix row per member.
@@ -120,12 +134,8 @@ void conjugate_gradients(const Products &products, int count, int steps, Batch &
         for (int m = 0; m < count; ++m) {
             if (!(b.rs[m] > 1e-20f)) continue;
             products.row_part(b.rows[m], b.p.row(m).data(), b.ap.row(m).data(), false);
-            const float step = b.rs[m] / b.p.row(m).dot(b.ap.row(m));
-            b.x.row(m) += step * b.p.row(m);
-            b.r.row(m) -= step * b.ap.row(m);
-            const float rs_new = b.r.row(m).squaredNorm();
-            b.p.row(m) = b.r.row(m) + (rs_new / b.rs[m]) * b.p.row(m);
-            b.rs[m] = rs_new;
+            b.rs[m] = products.step(b.rs[m], b.x.row(m).data(), b.r.row(m).data(),
+                                    b.p.row(m).data(), b.ap.row(m).data());
         }
     }
 }

@@ -41,6 +41,7 @@ struct L {
     static V add(V a, V b) { return _mm512_add_ps(a, b); }
     static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
     static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a b
     static float sum(V v) { return _mm512_reduce_add_ps(v); }
 };
 }  // namespace
@@ -76,6 +77,7 @@ struct L {
     static V add(V a, V b) { return _mm256_add_ps(a, b); }
     static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c - a b
     static float sum(V v) {
         const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
         const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
@@ -125,6 +127,15 @@ double observed_loss(CpuKernel kernel, const RowPart &row, const float *x) {
     if (kernel == CpuKernel::Avx2) return avx2::observed_loss(row, x);
 #endif
     (void)row, (void)x;
+    std::abort();
+}
+
+float cg_step(CpuKernel kernel, int f, float rs, float *x, float *r, float *p, const float *ap) {
+#ifdef CFREC_X86_KERNELS
+    if (kernel == CpuKernel::Avx512) return avx512::cg_step(f, rs, x, r, p, ap);
+    if (kernel == CpuKernel::Avx2) return avx2::cg_step(f, rs, x, r, p, ap);
+#endif
+    (void)f, (void)rs, (void)x, (void)r, (void)p, (void)ap;
     std::abort();
 }
 

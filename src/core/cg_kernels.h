@@ -47,6 +47,11 @@ void add_gram(CpuKernel kernel, const float *rows, int64_t count, int f, float *
 // row's observed pairs' part of the implicit loss, x being the row's factors.
 double observed_loss(CpuKernel kernel, const RowPart &row, const float *x);
 
+// One conjugate-gradient step of a row after its product ap = A p, with
+// rs = |r|^2: x += a p, r -= a ap with a = rs / (p . ap), then
+// p = r + (|r|^2 / rs) p. Returns the new |r|^2.
+float cg_step(CpuKernel kernel, int f, float rs, float *x, float *r, float *p, const float *ap);
+
 // `kernel` must not be None nor wider than cpu_kernel().
 
 }  // namespace cfrec::core

@@ -165,8 +165,9 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     ResultSet rs = begin_result_set(fcinfo);
     MemoryContext call_context = CurrentMemoryContext;
 
-    instr_time phase;
+    instr_time phase, call_start;  // seconds_since() restarts `phase` at each lap
     INSTR_TIME_SET_CURRENT(phase);
+    call_start = phase;
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView &model = serving_model(record);
@@ -223,7 +224,11 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     const int64 n_users = static_cast<int64>(users.size());
     const int64 slice = Max(int64{1}, kSliceRows / k);
     int64 written = 0;
-    double score_seconds = 0;
+    instr_time ordering;
+    INSTR_TIME_SET_CURRENT(ordering);
+    auto *order = ContextOwned<core::ScanOrder>::create(call_context);
+    call_cpp([&] { order->object = new core::ScanOrder(model); });
+    double score_seconds = seconds_since(&ordering);
     // A slice at a time: scored, then written or handed to the result set
     // (a tuplestore, which spills to disk past work_mem).
     for (int64 begin = 0; begin < n_users; begin += slice) {
@@ -232,8 +237,9 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         instr_time scoring;
         INSTR_TIME_SET_CURRENT(scoring);
         call_cpp([&] {
-            result->object = new core::BatchRecommendations(core::recommend_many(
-                model, users, begin, end, k, **seen_items, cfrec_threads, core_stop_check()));
+            result->object = new core::BatchRecommendations(
+                core::recommend_many(model, **order, users, begin, end, k, **seen_items,
+                                     cfrec_threads, core_stop_check()));
         });
         score_seconds += seconds_since(&scoring);
         Rows rows = flatten(model, users, begin, **result, k);
@@ -256,6 +262,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         CHECK_FOR_INTERRUPTS();
     }
     seen_items->reset();
+    order->reset();
     if (qualified != nullptr)
         ereport(NOTICE,
                 (errmsg_plural("cfrec: wrote %lld recommendations for %lld user into %s",
@@ -264,7 +271,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
                                qualified),
                  errdetail("loaded the model and seen items in %.2f s, scored in %.2f s, whole "
                            "call %.2f s",
-                           read_seconds, score_seconds, seconds_since(&phase))));
+                           read_seconds, score_seconds, seconds_since(&call_start))));
     finish_spi(spi);
     return (Datum)0;
 }

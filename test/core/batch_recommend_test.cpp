@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/errors.h"
 #include "core/random.h"
 #include "core/serving.h"
@@ -71,6 +73,38 @@ TEST(BatchRecommend, EqualsOneUserAtATime) {
     }
 }
 
+// With item norms falling as popularity does, the scan of an implicit model
+// stops early for most users; the answers, ties and seen items included,
+// must still be exactly those of one user at a time.
+TEST(BatchRecommend, EarlyStopEqualsOneUserAtATime) {
+    core::FactorModel m = random_model(core::Feedback::Implicit, 300, 9000, 8);
+    for (int i = 0; i < 9000; ++i) m.item_factors.row(i) *= 3.0f / std::sqrt(1.0f + i);
+    for (int i = 0; i + 1 < 9000; i += 7) m.item_factors.row(i + 1) = m.item_factors.row(i);  // ties
+    std::vector<int64_t> users(m.user_ids.begin(), m.user_ids.end());
+    core::SeenCollector collector(m, users);
+    core::SplitMix64 rng(8);
+    std::vector<int64_t> su, si;
+    for (int j = 0; j < 30000; ++j) {
+        su.push_back(users[rng.next() % users.size()]);
+        si.push_back(1 + static_cast<int64_t>(rng.next() % 200));  // seen among the popular
+    }
+    collector.add(su.data(), si.data(), su.size());
+    const core::Csr seen = collector.finish();
+    for (int k : {1, 10, 50}) {
+        auto batch = core::recommend_many(m, users, k, seen, 2, [] { return false; });
+        for (size_t r = 0; r < users.size(); ++r) {
+            std::vector<int32_t> excluded(seen.indices.begin() + seen.indptr[r],
+                                          seen.indices.begin() + seen.indptr[r + 1]);
+            auto one = core::recommend(m, m.user_index(users[r]), k, excluded);
+            ASSERT_EQ(batch.count[r], static_cast<int32_t>(one.size()));
+            for (size_t j = 0; j < one.size(); ++j) {
+                EXPECT_EQ(batch.items[r * k + j].index, one[j].index) << "user " << users[r];
+                EXPECT_NEAR(batch.items[r * k + j].score, one[j].score, 1e-4);
+            }
+        }
+    }
+}
+
 // Slices of the user list give exactly the rows the whole list gives.
 TEST(BatchRecommend, SlicesEqualTheWhole) {
     core::FactorModel m = random_model(core::Feedback::Implicit, 300, 5000, 8);
@@ -93,7 +127,8 @@ TEST(BatchRecommend, SlicesEqualTheWhole) {
     const int64_t n = static_cast<int64_t>(users.size());
     for (int64_t begin = 0; begin < n; begin += 97) {
         const int64_t end = std::min(n, begin + 97);
-        const auto part = core::recommend_many(m, users, begin, end, k, seen, 2, never);
+        const auto part =
+            core::recommend_many(m, core::ScanOrder(m), users, begin, end, k, seen, 2, never);
         ASSERT_EQ(part.count.size(), static_cast<size_t>(end - begin));
         for (int64_t r = begin; r < end; ++r) {
             ASSERT_EQ(part.count[r - begin], whole.count[r]);

@@ -93,6 +93,27 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
             }
 }
 
+TEST(CgKernels, CgStepMatchesDoublePrecision) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : kFactors) {
+            RowMajor x = random_matrix(1, f, 9), r = random_matrix(1, f, 10),
+                     p = random_matrix(1, f, 11);
+            const RowMajor ap = random_matrix(1, f, 12);
+            const Eigen::RowVectorXd xd = x.row(0).cast<double>(), rd = r.row(0).cast<double>(),
+                                     pd = p.row(0).cast<double>(), apd = ap.row(0).cast<double>();
+            const double rs = rd.squaredNorm(), a = rs / pd.dot(apd);
+            const Eigen::RowVectorXd x_want = xd + a * pd, r_want = rd - a * apd;
+            const Eigen::RowVectorXd p_want = r_want + (r_want.squaredNorm() / rs) * pd;
+            const float rs_new = core::cg_step(kernel, f, static_cast<float>(rs), x.data(), r.data(),
+                                               p.data(), ap.data());
+            const double tol = 1e-3 * (1 + std::abs(a));
+            EXPECT_NEAR(rs_new, r_want.squaredNorm(), tol * (1 + r_want.squaredNorm())) << "f " << f;
+            EXPECT_LT((x.row(0).cast<double>() - x_want).cwiseAbs().maxCoeff(), tol) << "f " << f;
+            EXPECT_LT((r.row(0).cast<double>() - r_want).cwiseAbs().maxCoeff(), tol) << "f " << f;
+            EXPECT_LT((p.row(0).cast<double>() - p_want).cwiseAbs().maxCoeff(), tol) << "f " << f;
+        }
+}
+
 TEST(CgKernels, GramSumsTheUpperTriangle) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
