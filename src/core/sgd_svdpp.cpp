@@ -29,7 +29,13 @@ IterationReport SgdSvdPlusPlus::step(const StopCheck &stop) {
     const float reg = static_cast<float>(options_.regularization);
     const float mean = static_cast<float>(mean_);
     const int f = options_.factors;
-    Eigen::RowVectorXf sum(f), gradient(f), old_user(f);
+    // Every rating of u steps all of u's implicit vectors y_j alike, so they
+    // are updated once per user, exactly: each step decays them by
+    // d = 1 - lr reg and adds lr |N(u)|^-1/2 e q; after n steps y_j is
+    // d^n y_j + lr |N(u)|^-1/2 G with G = sum_k d^(n-k) e_k q_k, and their
+    // scaled sum, which every prediction uses, moves by d sum + lr e q per step.
+    const float decay = 1.0f - lr * reg;
+    Eigen::RowVectorXf sum(f), steps(f), old_user(f), old_item(f);
     std::vector<int64_t> positions;
     double squared = 0.0;
     int64_t seen = 0;
@@ -42,7 +48,7 @@ IterationReport SgdSvdPlusPlus::step(const StopCheck &stop) {
         sum.setZero();
         for (int64_t p = begin; p < end; ++p) sum += implicit_.row(m.indices[p]);
         sum *= scale;
-        gradient.setZero();
+        steps.setZero();
         positions.resize(static_cast<size_t>(n));
         std::iota(positions.begin(), positions.end(), begin);
         seeded_shuffle(positions, rng);
@@ -56,15 +62,16 @@ IterationReport SgdSvdPlusPlus::step(const StopCheck &stop) {
             user_bias_[u] += lr * (error - reg * user_bias_[u]);
             item_bias_[i] += lr * (error - reg * item_bias_[i]);
             old_user = x;
-            gradient += error * q;
-            x += lr * (error * q - reg * x);
+            old_item = q;
+            x += lr * (error * old_item - reg * x);
             q += lr * (error * (old_user + sum) - reg * q);
+            steps = decay * steps + error * old_item;
+            sum = decay * sum + lr * error * old_item;
         }
-        // Each y_j of the user's items takes the n per-rating steps at once.
-        gradient *= scale;
+        const float total_decay = std::pow(decay, static_cast<float>(n));
         for (int64_t p = begin; p < end; ++p) {
             auto y = implicit_.row(m.indices[p]);
-            y += lr * (gradient - static_cast<float>(n) * reg * y);
+            y = total_decay * y + (lr * scale) * steps;
         }
     }
     IterationReport report;

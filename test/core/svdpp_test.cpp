@@ -61,3 +61,24 @@ TEST(SvdPlusPlus, NeedsExplicitFeedbackAndStopsWhenAsked) {
     auto trainer = core::make_trainer(test::build(test::communities()), o);
     EXPECT_THROW(trainer->step([] { return true; }), core::Cancelled);
 }
+
+// A user with thousands of ratings (ml-latest-small has one with 2,391) at
+// the default learning rate and regularisation: their items' implicit
+// vectors take thousands of decay steps a pass, and training stays finite.
+TEST(SvdPlusPlus, AHeavyUserDoesNotMakeItDiverge) {
+    test::Triplets t = test::communities();
+    core::SplitMix64 rng(5);
+    for (int i = 0; i < 3000; ++i) t.add(1000, 100 + i, 1.0f + static_cast<float>(rng.next() % 5));
+    for (int u = 0; u < 100; ++u) t.add(u, 100 + (u * 37) % 3000, 3.0f);  // the items meet others
+    core::TrainOptions o =
+        core::default_options(core::Algorithm::SvdPlusPlus, core::Feedback::Explicit);
+    o.factors = 8;
+    auto trainer = core::make_trainer(test::build(t), o);
+    double rmse = 0;
+    for (int it = 0; it < o.iterations; ++it) rmse = trainer->step(test::never_stop).rmse;
+    EXPECT_TRUE(std::isfinite(rmse));
+    EXPECT_LT(rmse, 1.5);
+    const core::FactorModel m = trainer->take_model();
+    EXPECT_TRUE(m.user_factors.allFinite());
+    EXPECT_TRUE(m.item_factors.allFinite());
+}
