@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from .auth import require_user, token_subject
+from .explanations import because_you_liked
 
 router = APIRouter()
 
@@ -74,10 +75,13 @@ def health(request: Request):
 
 @router.get("/recommendations/{user_id}", tags=["recommendations"])
 def recommendations(request: Request, user_id: int = USER, k: int = K, model: str = MODEL,
-                    genre: Optional[str] = Query(None, max_length=100)):
+                    genre: Optional[str] = Query(None, max_length=100),
+                    explain: bool = Query(False, description="add each film's because_you_liked (cfrec_explain)")):
     """A user's top k films. Without a genre the list is served through
     cfrec_serve, whose session_id /feedback takes. A user the model does not
-    know gets the most popular films (source "popular")."""
+    know gets the most popular films (source "popular"). With explain=true,
+    each film of a known user lists the user's films that add most to its
+    score ("because you liked …")."""
     require_user(request, user_id)
     require_served(model)
     # One round trip for the checks: the model, the genre, and the user.
@@ -91,9 +95,11 @@ def recommendations(request: Request, user_id: int = USER, k: int = K, model: st
     if not found["genre"]:
         raise HTTPException(404, detail=f'no film has the genre "{genre}"')
     known = found["known"]
+    def reasons(item: str) -> str:
+        return f", {because_you_liked(item)} AS because_you_liked" if explain and known else ""
     if known and genre is None:
         rows = db(request).all(timing(request), f"""
-            SELECT s.session_id, s.rank, s.item_id AS movie_id, s.score, {MOVIE_COLUMNS}
+            SELECT s.session_id, s.rank, s.item_id AS movie_id, s.score, {MOVIE_COLUMNS}{reasons('s.item_id')}
             FROM cfrec_serve(%(user)s, %(k)s, %(model)s) s
             LEFT JOIN movies m ON m.movie_id = s.item_id ORDER BY s.rank""",
                                {"user": user_id, "k": k, "model": model})
@@ -102,7 +108,7 @@ def recommendations(request: Request, user_id: int = USER, k: int = K, model: st
             del row["session_id"]
     else:
         rows = db(request).all(timing(request), f"""
-            SELECT r.rank::int, r.item_id AS movie_id, r.score, {MOVIE_COLUMNS}
+            SELECT r.rank::int, r.item_id AS movie_id, r.score, {MOVIE_COLUMNS}{reasons('r.item_id')}
             FROM cfrec_recommend(%(user)s, %(k)s, %(model)s, include =>
                      CASE WHEN %(genre)s::text IS NULL THEN NULL ELSE
                           ARRAY(SELECT g.movie_id::bigint FROM movies g WHERE %(genre)s = ANY (g.genres)) END)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .api import served_models
+from .explanations import because_you_liked
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=pathlib.Path(__file__).resolve().parent / "templates")
@@ -55,10 +56,11 @@ def catalogue(request: Request, user: Optional[int] = Query(None, ge=-2**63, le=
         else:
             known = db.one(t, "SELECT EXISTS (SELECT FROM cfrec_user_factors WHERE model = %s AND id = %s) AS k",
                            (model, user))["k"]
-            cards = db.all(t, """
-                SELECT r.item_id AS movie_id, r.score, m.title, m.year, m.genres
-                FROM cfrec_recommend(%s, 12, %s) WITH ORDINALITY r(item_id, score, rank)
-                LEFT JOIN movies m ON m.movie_id = r.item_id ORDER BY r.rank""", (user, model))
+            reasons = f", {because_you_liked('r.item_id')} AS because_you_liked" if known else ""
+            cards = db.all(t, f"""
+                SELECT r.item_id AS movie_id, r.score, m.title, m.year, m.genres{reasons}
+                FROM cfrec_recommend(%(user)s, 12, %(model)s) WITH ORDINALITY r(item_id, score, rank)
+                LEFT JOIN movies m ON m.movie_id = r.item_id ORDER BY r.rank""", {"user": user, "model": model})
     return page(request, "catalogue.html",
                 rating_chart=chart("bar", [r["rating"] for r in ratings], [r["n"] for r in ratings], "ratings"),
                 year_chart=chart("bar", [y["year"] for y in years], [y["n"] for y in years], "films"),

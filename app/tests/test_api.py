@@ -32,6 +32,24 @@ def test_recommendations_have_titles_and_a_session(client):
     assert not seen & {f["movie_id"] for f in body["films"]}
 
 
+def test_recommendations_explained(client):
+    rated = {r["movie_id"] for r in client.get("/users/1?limit=10000").json()["recent"]}
+    genre = client.get("/movies/1").json()["genres"][0]
+    for path in ("/recommendations/1?k=5&explain=true", f"/recommendations/1?k=5&explain=true&genre={genre}"):
+        rows = films(client.get(path))
+        assert len(rows) == 5
+        for film in rows:
+            reasons = film["because_you_liked"]
+            assert 1 <= len(reasons) <= 3, film
+            assert {r["movie_id"] for r in reasons} <= rated
+            assert all(r["title"] for r in reasons)
+            shares = [r["contribution"] for r in reasons]
+            assert shares == sorted(shares, reverse=True) and shares[-1] > 0
+    assert "because_you_liked" not in films(client.get("/recommendations/1?k=2"))[0]
+    # A user the model does not know gets popular films, which no item of theirs explains.
+    assert "because_you_liked" not in films(client.get("/recommendations/987654321?k=2&explain=true"))[0]
+
+
 def test_unknown_user_gets_popular_films(client):
     body = client.get("/recommendations/987654321?k=3").json()
     assert body["source"] == "popular"
@@ -148,6 +166,8 @@ def test_dashboard_pages(client, path, charts):
     assert response.status_code == 200
     assert response.text.count("<canvas data-chart=") == charts
     assert "db;dur=" in response.headers["server-timing"]
+    if path == "/?user=1":
+        assert response.text.count('class="because"') == 12
 
 
 # Hostile values for every parameter and header: a 4xx (or a 2xx), never a 500.

@@ -5,10 +5,9 @@
 
 namespace cfrec::core {
 
-void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
-                        Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
-                        double reg, ExplicitRowScratch &s, float &bias,
-                        Eigen::Ref<Eigen::VectorXf> x) {
+void explicit_row_system(const int32_t *others, const float *values, int64_t n,
+                         Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
+                         double reg, ExplicitRowScratch &s) {
     const int f = static_cast<int>(other.cols());
     s.features.resize(n, f + 1);
     s.target.resize(n);
@@ -21,24 +20,37 @@ void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
     s.gram.setZero(f + 1, f + 1);
     s.gram.diagonal().setConstant(static_cast<float>(reg * std::max<int64_t>(n, 1)));
     s.gram.selfadjointView<Eigen::Lower>().rankUpdate(s.features.transpose());
+}
+
+void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
+                        Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
+                        double reg, ExplicitRowScratch &s, float &bias,
+                        Eigen::Ref<Eigen::VectorXf> x) {
+    explicit_row_system(others, values, n, other, other_bias, mean, reg, s);
     const Eigen::VectorXf w =
         s.gram.selfadjointView<Eigen::Lower>().llt().solve(s.features.transpose() * s.target);
     bias = w(0);
-    x = w.tail(f);
+    x = w.tail(static_cast<int>(other.cols()));
+}
+
+Eigen::MatrixXf implicit_row_matrix(const int32_t *others, const float *values, int64_t n,
+                                    Eigen::Ref<const FactorMatrix> other,
+                                    const Eigen::MatrixXf &gram, float reg, float alpha) {
+    Eigen::MatrixXf a = gram;
+    a.diagonal().array() += reg;
+    for (int64_t j = 0; j < n; ++j)
+        a.selfadjointView<Eigen::Lower>().rankUpdate(other.row(others[j]).transpose(),
+                                                     implicit_confidence(alpha, values[j]) - 1.0f);
+    return a;
 }
 
 void solve_implicit_row_exact(const int32_t *others, const float *values, int64_t n,
                               Eigen::Ref<const FactorMatrix> other, const Eigen::MatrixXf &gram,
                               float reg, float alpha, Eigen::Ref<Eigen::VectorXf> x) {
-    Eigen::MatrixXf a = gram;
-    a.diagonal().array() += reg;
+    const Eigen::MatrixXf a = implicit_row_matrix(others, values, n, other, gram, reg, alpha);
     Eigen::VectorXf b = Eigen::VectorXf::Zero(gram.cols());
-    for (int64_t j = 0; j < n; ++j) {
-        const auto y = other.row(others[j]).transpose();
-        const float c = 1.0f + alpha * values[j];
-        a.selfadjointView<Eigen::Lower>().rankUpdate(y, c - 1.0f);
-        b += c * y;
-    }
+    for (int64_t j = 0; j < n; ++j)
+        b += implicit_confidence(alpha, values[j]) * other.row(others[j]).transpose();
     x = a.selfadjointView<Eigen::Lower>().llt().solve(b);
 }
 

@@ -18,6 +18,12 @@ struct ExplicitRowScratch {
     Eigen::MatrixXf features, gram;
     Eigen::VectorXf target;
 };
+// Its normal equations: s.features holds a row [1, other factors] per
+// rating, s.target the ratings less the mean and the other side's bias,
+// s.gram (lower triangle) features^T features + reg * n.
+void explicit_row_system(const int32_t *others, const float *values, int64_t n,
+                         Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
+                         double reg, ExplicitRowScratch &scratch);
 void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
                         Eigen::Ref<const FactorMatrix> other, Span<float> other_bias, double mean,
                         double reg, ExplicitRowScratch &scratch, float &bias,
@@ -29,6 +35,14 @@ void solve_explicit_row(const int32_t *others, const float *values, int64_t n,
 void solve_implicit_row_exact(const int32_t *others, const float *values, int64_t n,
                               Eigen::Ref<const FactorMatrix> other, const Eigen::MatrixXf &gram,
                               float reg, float alpha, Eigen::Ref<Eigen::VectorXf> x);
+
+// An interaction's confidence c.
+inline float implicit_confidence(float alpha, float value) { return 1.0f + alpha * value; }
+// The implicit row's matrix (lower triangle): gram + reg + sum (c - 1) y y^T
+// over the row; the row's vector is its inverse times sum c y.
+Eigen::MatrixXf implicit_row_matrix(const int32_t *others, const float *values, int64_t n,
+                                    Eigen::Ref<const FactorMatrix> other,
+                                    const Eigen::MatrixXf &gram, float reg, float alpha);
 
 // The implicit penalty of a row with n interactions.
 inline float implicit_row_regularization(double reg, bool scaled, int64_t n) {

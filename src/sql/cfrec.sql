@@ -353,6 +353,15 @@ CREATE TYPE @extschema@.cfrec_similar_item AS (
     similarity real
 );
 
+-- One part of a score, as cfrec_explain returns it: kind 'item' (item_id is
+-- one of the user's items), 'other items', 'global mean', 'item bias' or
+-- 'remainder'.
+CREATE TYPE @extschema@.cfrec_contribution AS (
+    kind         text,
+    item_id      bigint,
+    contribution real
+);
+
 -- ==========================================================================
 -- Training and model management
 -- ==========================================================================
@@ -437,6 +446,18 @@ CREATE FUNCTION @extschema@.cfrec_similar_items(
 RETURNS SETOF @extschema@.cfrec_similar_item
 AS 'MODULE_PATHNAME', 'cfrec_similar_items'
 LANGUAGE C STABLE ROWS 10;
+
+-- Why the model scores item_id for user_id: the user's k items that add
+-- most to the score, from their current rows in the model's source; all rows
+-- together sum to the score cfrec_recommend gives the item.
+CREATE FUNCTION @extschema@.cfrec_explain(
+    user_id bigint,
+    item_id bigint,
+    model   text    DEFAULT 'default',
+    k       integer DEFAULT 10)
+RETURNS SETOF @extschema@.cfrec_contribution
+AS 'MODULE_PATHNAME', 'cfrec_explain'
+LANGUAGE C STABLE ROWS 12;
 
 -- Top-k for every user of the model (or the given ones) in one pass of
 -- blocked matrix products. With target, the rows go into that table (created

@@ -70,6 +70,9 @@ for page in "/?user=1" /dashboard/users /dashboard/models; do
         echo "user 1's cards: $scores"
         [ -n "$scores" ] && sort -grc <<<"$(tr ' ' '\n' <<<"$scores" | grep .)" ||
             { echo "the catalogue's cards are not in rank order"; exit 1; }
+        because=$(grep -c 'class="because">because you liked' <<<"$dom" || true)
+        echo "user 1's cards saying why: $because"
+        [ "$because" -gt 0 ] || { echo "no card says \"because you liked\""; exit 1; }
     fi
     name=$(sed 's|[/?=]|_|g; s|^_||' <<<"${page#/}"); name=${name:-catalogue}
     timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \

@@ -11,7 +11,8 @@
 #   - a trainer and an application role set up as the README of 1.4.0 to
 #     1.8.0 said (write grants on cfrec's tables) still train, serve and
 #     post feedback through cfrec's functions, and hold no write grant on
-#     cfrec's tables any more (from 1.9.0 cfrec writes them itself);
+#     cfrec's tables any more (from 1.9.0 cfrec writes them itself); so do
+#     the roles of 1.9.0 on (a trainer in cfrec_trainer);
 #   - its cfrec catalog equals a fresh install's, object by object.
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with cfrec installed.
 set -euo pipefail
@@ -47,8 +48,18 @@ for v in "${olds[@]}"; do
     sql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
     sql -d "$db" -c "CREATE EXTENSION cfrec VERSION '$v'"
     sql -d "$db" -f test/upgrade/fill.sql >/dev/null
-    with_grants=$([ "$(printf '%s\n' "$v" 1.4.0 | sort -V | head -1)" = 1.4.0 ] && echo yes || echo no)
-    if [ "$with_grants" = yes ]; then  # the README's trainer and app grants of 1.4.0 to 1.8.0
+    at_least() { [ "$(printf '%s\n' "$v" "$1" | sort -V | head -1)" = "$1" ]; }
+    with_grants=$(at_least 1.4.0 && echo yes || echo no)
+    if at_least 1.9.0; then  # the README's trainer of 1.9.0 on: a member of cfrec_trainer
+        sql -d "$db" <<SQL
+GRANT SELECT ON ratings TO $trainer;
+GRANT cfrec_trainer TO $trainer;
+SET ROLE $trainer;
+SET client_min_messages = warning;
+SELECT users FROM cfrec_train('ratings', model => 'trainers', factors => 4, iterations => 2);
+SELECT cfrec_grant('trainers', '$app');
+SQL
+    elif [ "$with_grants" = yes ]; then  # the README's trainer and app grants of 1.4.0 to 1.8.0
         sql -d "$db" <<SQL
 GRANT SELECT ON ratings TO $trainer;
 GRANT INSERT, UPDATE, DELETE ON cfrec_model, cfrec_user_factors, cfrec_item_factors TO $trainer;
