@@ -50,7 +50,7 @@ SELECT p.sums_up FROM parts('why_ials', 3, 7, 3) p;
 -- Contributions come largest first.
 SELECT bool_and(c >= n) AS descending FROM (
     SELECT contribution AS c, lead(contribution) OVER (ORDER BY o) AS n
-    FROM cfrec_explain(40, 30, 'why_als') WITH ORDINALITY e(kind, item_id, contribution, o)
+    FROM cfrec_explain(40, 30, 'why_als') WITH ORDINALITY e(kind, item_id, contribution, feature, o)
     WHERE kind = 'item') t WHERE n IS NOT NULL;
 -- Rows added since the last refresh count at once (the remainder grows).
 INSERT INTO why VALUES (3, 33, 5);

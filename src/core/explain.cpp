@@ -5,6 +5,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/feature_map.h"
 #include "core/graph_filter.h"
 #include "core/interactions.h"
 #include "core/row_solve.h"
@@ -87,6 +88,38 @@ Explanation explain(const ModelView &m, int32_t user, int32_t item, const int64_
     });
     double explained = e.global_mean + e.item_bias;
     for (const Contribution &c : e.items) explained += c.value;
+    e.remainder = e.score - explained;
+    return e;
+}
+
+FeatureExplanation explain_by_features(const ModelView &m, int32_t user, int32_t item, Side mapped,
+                                       const float *intercept, const float *const *rows,
+                                       const float *weights, size_t n) {
+    FeatureExplanation e;
+    e.score = recommended_score(m, user, item);
+    const bool explicit_model = m.feedback == Feedback::Explicit;
+    if (explicit_model) {
+        e.global_mean = static_cast<float>(m.global_mean);
+        e.other_bias = mapped == Side::Items ? m.user_bias[user] : m.item_bias[item];
+    }
+    const int f = m.factors();
+    const Eigen::RowVectorXf other =
+        mapped == Side::Items ? m.user_factors.row(user) : m.item_factors.row(item);
+    // A row (bias, factors) of the map as a score: its factors against the
+    // other side's, plus its bias for explicit models.
+    auto part = [&](const float *row) {
+        const Eigen::Map<const Eigen::RowVectorXf> factors(row + 1, f);
+        return (explicit_model ? row[0] : 0.0) + static_cast<double>(other.dot(factors));
+    };
+    const float scale = unit_scale(weights, n);
+    for (size_t j = 0; j < n; ++j)
+        e.features.push_back({static_cast<int32_t>(j), scale * weights[j] * part(rows[j])});
+    std::sort(e.features.begin(), e.features.end(), [](const Contribution &a, const Contribution &b) {
+        return a.value != b.value ? a.value > b.value : a.item < b.item;
+    });
+    e.intercept = part(intercept);
+    double explained = e.global_mean + e.other_bias + e.intercept;
+    for (const Contribution &c : e.features) explained += c.value;
     e.remainder = e.score - explained;
     return e;
 }

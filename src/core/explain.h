@@ -40,4 +40,22 @@ struct Explanation {
 Explanation explain(const ModelView &m, int32_t user, int32_t item, const int64_t *items,
                     const float *values, size_t n, const FoldInOptions &options);
 
+// A score one of whose sides (`mapped`) has the vector the feature map made
+// from its features (core/feature_map.h): an item or user with features but
+// no interactions. Then the score splits over those features exactly.
+struct FeatureExplanation {
+    double score = 0.0;
+    double global_mean = 0.0;  // explicit models: the constant terms of the score,
+    double other_bias = 0.0;   // and the other side's bias
+    std::vector<Contribution> features;  // `item` indexes the rows given; largest first
+    double intercept = 0.0;  // the map's intercept: what a row without known features scores
+    double remainder = 0.0;  // score minus all of the above: the stored vector's difference
+};
+
+// `intercept` and each rows[j] hold the map's bias, then factors, for the
+// mapped side's known features, with the row's weights.
+FeatureExplanation explain_by_features(const ModelView &m, int32_t user, int32_t item, Side mapped,
+                                       const float *intercept, const float *const *rows,
+                                       const float *weights, size_t n);
+
 }  // namespace cfrec::core

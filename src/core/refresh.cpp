@@ -105,4 +105,29 @@ Refreshed Refresher::solve(const FoldInOptions &o, int threads, const StopCheck 
     return out;
 }
 
+void merge_refreshed(Refreshed &into, const Refreshed &more) {
+    if (more.ids.empty()) return;
+    const size_t n = into.ids.size() + more.ids.size();
+    const Eigen::Index f = std::max(into.factors.cols(), more.factors.cols());
+    Refreshed out;
+    out.ids.reserve(n);
+    out.bias.reserve(n);
+    out.interactions.reserve(n);
+    out.factors.resize(static_cast<Eigen::Index>(n), f);
+    out.added = into.added + more.added;
+    size_t a = 0, b = 0;
+    while (a < into.ids.size() || b < more.ids.size()) {
+        const bool from_into =
+            b == more.ids.size() || (a < into.ids.size() && into.ids[a] < more.ids[b]);
+        const Refreshed &src = from_into ? into : more;
+        const size_t r = from_into ? a++ : b++;
+        out.factors.row(static_cast<Eigen::Index>(out.ids.size())) =
+            src.factors.row(static_cast<Eigen::Index>(r));
+        out.ids.push_back(src.ids[r]);
+        out.bias.push_back(src.bias[r]);
+        out.interactions.push_back(src.interactions[r]);
+    }
+    into = std::move(out);
+}
+
 }  // namespace cfrec::core

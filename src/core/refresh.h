@@ -22,6 +22,10 @@ struct Refreshed {
     int64_t added = 0;                  // ids the model did not have before
 };
 
+// Adds the rows of `more` (ids ascending, none of them in `into`) to `into`,
+// keeping its ids ascending.
+void merge_refreshed(Refreshed &into, const Refreshed &more);
+
 // Collects (row, counterpart, value) triples in batches — (user, item) when
 // refreshing users, (item, user) when refreshing items — then solves every
 // row against the model's fixed other side. Counterparts the model does not

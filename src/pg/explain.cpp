@@ -5,6 +5,7 @@
 #include "core/explain.h"
 #include "pg/arguments.h"
 #include "pg/cpp_guard.h"
+#include "pg/features.h"
 #include "pg/model_access.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
@@ -79,11 +80,87 @@ UserRows read_user_rows(const ModelRecord &record, int64 user) {
     return rows;
 }
 
-void put_row(const ResultSet &rs, const char *kind, const int64 *item, double contribution) {
-    Datum values[3] = {PointerGetDatum(cstring_to_text(kind)), item ? Int64GetDatum(*item) : 0,
-                       Float4GetDatum(static_cast<float>(contribution))};
-    bool nulls[3] = {false, item == nullptr, false};
+void put_row(const ResultSet &rs, const char *kind, const int64 *item, double contribution,
+             const char *feature = nullptr) {
+    Datum values[4] = {PointerGetDatum(cstring_to_text(kind)), item ? Int64GetDatum(*item) : 0,
+                       Float4GetDatum(static_cast<float>(contribution)),
+                       feature ? PointerGetDatum(cstring_to_text(feature)) : 0};
+    bool nulls[4] = {false, item == nullptr, false, feature == nullptr};
     tuplestore_putvalues(rs.store, rs.desc, values, nulls);
+}
+
+// C++ only: the first k of contributions sorted largest first (their indices
+// and values) and the sum of the rest; how many were kept.
+size_t split_top(const std::vector<core::Contribution> &all, int32 k, int32 *index, double *value,
+                 double *rest) {
+    const size_t shown = std::min<size_t>(all.size(), static_cast<size_t>(k));
+    *rest = 0.0;
+    for (size_t j = 0; j < all.size(); ++j) {
+        if (j < shown) {
+            index[j] = all[j].item;
+            value[j] = all[j].value;
+        } else {
+            *rest += all[j].value;
+        }
+    }
+    return shown;
+}
+
+// The score over the user's items (core::explain).
+void emit_item_shares(const ResultSet &rs, const ModelRecord &record, const core::ModelView &model,
+                      int32_t u, int32_t i, const UserRows &rows, int32 k) {
+    // Filled inside the core call, so no palloc (which may ERROR) happens there.
+    auto *order = static_cast<int32 *>(palloc(sizeof(int32) * Max(rows.count, 1)));
+    auto *shares = static_cast<double *>(palloc(sizeof(double) * Max(rows.count, 1)));
+    size_t shown = 0, total = 0;
+    double others = 0.0, mean = 0.0, bias = 0.0, remainder = 0.0;
+    call_cpp([&] {
+        const core::Explanation e = core::explain(model, u, i, rows.items, rows.values,
+                                                  rows.count, fold_in_options(record));
+        total = e.items.size();
+        shown = split_top(e.items, k, order, shares, &others);
+        mean = e.global_mean;
+        bias = e.item_bias;
+        remainder = e.remainder;
+    });
+    for (size_t j = 0; j < shown; ++j) {
+        const int64 id = model.item_ids[order[j]];
+        put_row(rs, "item", &id, shares[j]);
+    }
+    if (total > shown) put_row(rs, "other items", nullptr, others);
+    if (record.feedback == core::Feedback::Explicit) {
+        put_row(rs, "global mean", nullptr, mean);
+        put_row(rs, "item bias", nullptr, bias);
+    }
+    put_row(rs, "remainder", nullptr, remainder);
+}
+
+// The score over the features of the side the feature map made (core::explain_by_features).
+void emit_feature_shares(const ResultSet &rs, const ModelRecord &record,
+                         const core::ModelView &model, int32_t u, int32_t i, core::Side mapped,
+                         const MappedFeatures &f, int32 k) {
+    auto *order = static_cast<int32 *>(palloc(sizeof(int32) * f.count));
+    auto *shares = static_cast<double *>(palloc(sizeof(double) * f.count));
+    size_t shown = 0;
+    double others = 0.0, mean = 0.0, bias = 0.0, intercept = 0.0, remainder = 0.0;
+    call_cpp([&] {
+        const core::FeatureExplanation e = core::explain_by_features(
+            model, u, i, mapped, f.intercept, f.row_of, f.weights, f.count);
+        shown = split_top(e.features, k, order, shares, &others);
+        mean = e.global_mean;
+        bias = e.other_bias;
+        intercept = e.intercept;
+        remainder = e.remainder;
+    });
+    for (size_t j = 0; j < shown; ++j)
+        put_row(rs, "feature", nullptr, shares[j], f.names[order[j]]);
+    if (f.count > shown) put_row(rs, "other features", nullptr, others);
+    if (record.feedback == core::Feedback::Explicit) {
+        put_row(rs, "global mean", nullptr, mean);
+        put_row(rs, mapped == core::Side::Items ? "user bias" : "item bias", nullptr, bias);
+    }
+    put_row(rs, "feature intercept", nullptr, intercept);
+    put_row(rs, "remainder", nullptr, remainder);
 }
 
 }  // namespace
@@ -99,7 +176,9 @@ PG_FUNCTION_INFO_V1(cfrec_explain);
 
 // Rows: the user's k items that add most to the score, largest first; the
 // rest of their items as one row; an explicit model's global mean and item
-// bias; the remainder (core/explain.h). Together they sum to the score
+// bias; the remainder (core/explain.h). For an item or user known only by
+// its features, its k features that add most instead, the rest of them, the
+// other side's bias and the map's intercept. Together they sum to the score
 // cfrec_recommend gives the item.
 extern "C" Datum cfrec_explain(PG_FUNCTION_ARGS) {
     require_argument(fcinfo, 0, "user_id");
@@ -140,36 +219,29 @@ extern "C" Datum cfrec_explain(PG_FUNCTION_ARGS) {
                             errhint("Filter out NaN and infinite values with a view or WHERE "
                                     "clause.")));
 
-    // Filled inside the core call, so no palloc (which may ERROR) happens there.
-    auto *items = static_cast<int64 *>(palloc(sizeof(int64) * Max(rows.count, 1)));
-    auto *shares = static_cast<double *>(palloc(sizeof(double) * Max(rows.count, 1)));
-    size_t shown = 0;
-    double others = 0.0, mean = 0.0, bias = 0.0, remainder = 0.0;
-    bool has_others = false;
-    call_cpp([&] {
-        const core::Explanation e = core::explain(*model, u, i, rows.items, rows.values,
-                                                  rows.count, fold_in_options(record));
-        shown = std::min<size_t>(e.items.size(), static_cast<size_t>(k));
-        for (size_t j = 0; j < e.items.size(); ++j) {
-            if (j < shown) {
-                items[j] = model->item_ids[e.items[j].item];
-                shares[j] = e.items[j].value;
-            } else {
-                others += e.items[j].value;
-            }
+    // An item (or, when the user has no rows, a user) that has features but
+    // no interactions owes its vector to the feature map: its features
+    // explain the score. Older SQL definitions have no feature column.
+    const MappedFeatures *features = nullptr;
+    core::Side mapped = core::Side::Items;
+    if (rs.desc->natts >= 4) {
+        if (static_cast<size_t>(i) < model->item_counts.size() && model->item_counts[i] == 0)
+            features = read_mapped_features(schema, record, core::Side::Items, &item, 1);
+        if ((features == nullptr || features->count == 0) && rows.count == 0) {
+            mapped = core::Side::Users;
+            features = read_mapped_features(schema, record, core::Side::Users, &user, 1);
         }
-        has_others = e.items.size() > shown;
-        mean = e.global_mean;
-        bias = e.item_bias;
-        remainder = e.remainder;
-    });
-    for (size_t j = 0; j < shown; ++j) put_row(rs, "item", &items[j], shares[j]);
-    if (has_others) put_row(rs, "other items", nullptr, others);
-    if (record.feedback == core::Feedback::Explicit) {
-        put_row(rs, "global mean", nullptr, mean);
-        put_row(rs, "item bias", nullptr, bias);
     }
-    put_row(rs, "remainder", nullptr, remainder);
+    // The reads above ran queries: take the model from the cache again.
+    model = &serving_model(record);
+    if (model->user_index(user) != u || model->item_index(item) != i)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("cfrec model \"%s\" changed during the call", name),
+                        errhint("Call cfrec_explain again.")));
+    if (features != nullptr && features->count > 0)
+        emit_feature_shares(rs, record, *model, u, i, mapped, *features, k);
+    else
+        emit_item_shares(rs, record, *model, u, i, rows, k);
     finish_spi(spi);
     return (Datum)0;
 }

@@ -6,6 +6,7 @@
 #include "pg/arrays.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
+#include "pg/features.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
@@ -65,6 +66,7 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
             (*refresher)->solve(fold_in_options(record), cfrec_threads, core_stop_check()));
         refresher->reset();
     });
+    add_feature_vectors(schema, record, model, side, requested, n_requested, refreshed);
     const int64 count = static_cast<int64>((*refreshed)->ids.size());
     const int64 removed = store_refreshed(schema, name, side, **refreshed, requested, n_requested);
     if (removed > 0)

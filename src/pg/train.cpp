@@ -2,12 +2,15 @@
 #include <cmath>
 #include <limits>
 
+#include "core/feature_map.h"
+#include "core/model_patch.h"
 #include "core/trainer.h"
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
 #include "pg/clock.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
+#include "pg/features.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
 #include "pg/settings.h"
@@ -36,8 +39,71 @@ enum Arg {
     kSeed,
     kWatermarkColumn,
     kAlgorithm,
-    kLearningRate
+    kLearningRate,
+    kItemFeatures,
+    kUserFeatures,
+    kFeatureIdColumn,
+    kFeatureColumn,
+    kFeatureWeightColumn
 };
+
+// The features cfrec_train was given, per side (items first).
+struct GivenFeatures {
+    int count;
+    FeatureSource sources[2];
+    FeatureTable tables[2];
+};
+
+// Checks the feature arguments; an old SQL definition without them gives none.
+GivenFeatures describe_given_features(FunctionCallInfo fcinfo) {
+    GivenFeatures given{};
+    if (PG_NARGS() <= kFeatureWeightColumn) return given;
+    const char *id = nullable_text_argument(fcinfo, kFeatureIdColumn, "feature_id_column");
+    const char *feature = nullable_text_argument(fcinfo, kFeatureColumn, "feature_column");
+    const char *weight = nullable_text_argument(fcinfo, kFeatureWeightColumn,
+                                                "feature_weight_column");
+    for (int arg : {kItemFeatures, kUserFeatures}) {
+        if (PG_ARGISNULL(arg)) continue;
+        if (id == nullptr || feature == nullptr)
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("feature_id_column and feature_column must not be NULL"),
+                            errhint("Name the features' id and feature columns, or leave them "
+                                    "at 'id' and 'feature'.")));
+        given.sources[given.count++] =
+            describe_features(arg == kItemFeatures ? core::Side::Items : core::Side::Users,
+                              PG_GETARG_OID(arg), id, feature, weight);
+    }
+    return given;
+}
+
+// Fits each side's map and gives the ids with features only their vectors.
+void fit_features(const GivenFeatures &given, core::FactorModel &model,
+                  ContextOwned<core::SideFeatures> **fitted, MemoryContext context) {
+    for (int j = 0; j < given.count; ++j) {
+        const FeatureTable &t = given.tables[j];
+        const core::Side side = given.sources[j].side;
+        fitted[j] = ContextOwned<core::SideFeatures>::create(context);
+        call_cpp([&] {
+            fitted[j]->object = new core::SideFeatures(core::fit_side_features(
+                model, side, t.ids, t.features, t.weights, t.count, t.feature_count,
+                core::kFeatureRegularization, kMaxFeatures));
+            const core::SideFeatures &f = **fitted[j];
+            const std::vector<int32_t> none(f.cold_ids.size(), 0);
+            core::apply_changes(model, side,
+                                core::ChangedRows{f.cold_ids.data(), f.cold_bias.data(),
+                                                  f.cold_factors.data(), none.data(),
+                                                  f.cold_ids.size(), model.factors()});
+        });
+        const core::SideFeatures &f = **fitted[j];
+        const bool items = side == core::Side::Items;
+        ereport(NOTICE,
+                (errmsg("cfrec: %s features: %d of %d kept, %lld %s with features only got "
+                        "vectors from them",
+                        items ? "item" : "user", static_cast<int>(f.kept.size()),
+                        t.feature_count, static_cast<long long>(f.cold_ids.size()),
+                        items ? "items" : "users")));
+    }
+}
 
 core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
     const char *name = text_argument(fcinfo, kAlgorithm, "algorithm");
@@ -202,6 +268,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const OwnerSwitch as_owner = begin_as_owner(owned_by);
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
+    GivenFeatures features = describe_given_features(fcinfo);
     const char *watermark_column =
         nullable_text_argument(fcinfo, kWatermarkColumn, "watermark_column");
     const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;
@@ -231,6 +298,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                                 : nullptr;
     instr_time phase = started;
     const SourceCounts counts = read_source(source, builder);
+    for (int j = 0; j < features.count; ++j) features.tables[j] = read_features(features.sources[j]);
     end_as_owner(as_owner);
     log->rows_read = counts.rows_used + counts.null_ids + counts.null_ratings;
     const double read_seconds = seconds_since(&phase);
@@ -275,9 +343,11 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     });
 
     const double train_seconds = seconds_since(&phase);
-    const core::FactorModel &m = **model;
+    core::FactorModel &m = **model;
     if (!m.user_factors.allFinite() || !m.item_factors.allFinite())
         diverged(name, options.iterations);
+    ContextOwned<core::SideFeatures> *fitted[2] = {nullptr, nullptr};
+    fit_features(features, m, fitted, call_context);
     ModelRecord record;
     record.name = name;
     record.feedback = feedback;
@@ -302,6 +372,13 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     record.interactions = counts.rows_used - duplicates;
     record.loss = loss;
     store_model(schema, record, m, started);
+    const core::SideFeatures *maps[2] = {fitted[0] ? &**fitted[0] : nullptr,
+                                         fitted[1] ? &**fitted[1] : nullptr};
+    if (features.count > 0 || feature_tables_exist(schema)) {
+        const CatalogWrite as_catalog = begin_catalog_write(schema);
+        store_features(schema, name, features.sources, features.tables, maps, features.count);
+        end_catalog_write(as_catalog);
+    }
     training_log_success(log);
     ereport(
         NOTICE,

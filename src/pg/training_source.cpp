@@ -8,13 +8,7 @@ namespace {
 
 constexpr int kFetchRows = 10000;
 
-bool is_integer_type(Oid type) {
-    return type == INT2OID || type == INT4OID || type == INT8OID;
-}
-
-bool is_number_type(Oid type) {
-    return is_integer_type(type) || type == FLOAT4OID || type == FLOAT8OID || type == NUMERICOID;
-}
+}  // namespace
 
 // The base type of a column (domains resolved); ERROR when there is no such column.
 Oid column_type(Oid relation, const char *relation_name, const char *column, const char *argument) {
@@ -42,10 +36,15 @@ void require_type(bool ok, const char *column, Oid type, const char *wanted, con
                                 quote_identifier(column), cast)));
 }
 
-}  // namespace
+bool is_integer_type(Oid type) {
+    return type == INT2OID || type == INT4OID || type == INT8OID;
+}
 
-TrainingSource describe_source(Oid relation, const char *user_column, const char *item_column,
-                               const char *rating_column) {
+bool is_number_type(Oid type) {
+    return is_integer_type(type) || type == FLOAT4OID || type == FLOAT8OID || type == NUMERICOID;
+}
+
+const char *readable_relation(Oid relation, const char *hint) {
     char kind = get_rel_relkind(relation);
     char *name = get_rel_name(relation);
     if (name == nullptr)
@@ -57,8 +56,14 @@ TrainingSource describe_source(Oid relation, const char *user_column, const char
         kind != RELKIND_FOREIGN_TABLE && kind != RELKIND_PARTITIONED_TABLE)
         ereport(ERROR,
                 (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("%s is not a table or view", qualified),
-                 errhint("Train from a table, view, materialized view or foreign table.")));
+                 errhint("%s", hint)));
+    return qualified;
+}
 
+TrainingSource describe_source(Oid relation, const char *user_column, const char *item_column,
+                               const char *rating_column) {
+    const char *qualified = readable_relation(
+        relation, "Train from a table, view, materialized view or foreign table.");
     Oid type = column_type(relation, qualified, user_column, "user_column");
     require_type(is_integer_type(type), user_column, type, "an integer type", "bigint");
     type = column_type(relation, qualified, item_column, "item_column");

@@ -14,6 +14,22 @@ struct TrainingSource {
     const char *query;          // SELECT user, item[, rating] FROM relation
 };
 
+// The quoted, schema-qualified name of a relation that can be read as rows
+// (table, view, materialized view, foreign table); ERROR otherwise, with
+// that hint.
+const char *readable_relation(Oid relation, const char *hint);
+
+// The base type of a column (domains resolved); ERROR (42703) when there is
+// no such column, with a hint naming the `argument` that names it.
+Oid column_type(Oid relation, const char *relation_name, const char *column, const char *argument);
+
+// ERROR (42804) unless `ok`: the column has `type`, `wanted` is needed, and
+// `cast` is a type the column's values convert to without losing anything.
+void require_type(bool ok, const char *column, Oid type, const char *wanted, const char *cast);
+
+bool is_integer_type(Oid type);
+bool is_number_type(Oid type);
+
 // Checks that the relation can be read as rows and that the columns exist
 // with usable types; raises an ERROR naming the fix otherwise.
 TrainingSource describe_source(Oid relation, const char *user_column, const char *item_column,

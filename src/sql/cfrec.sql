@@ -117,6 +117,39 @@ REVOKE ALL ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
 GRANT SELECT ON @extschema@.cfrec_model, @extschema@.cfrec_user_factors,
                 @extschema@.cfrec_item_factors TO PUBLIC;
 
+-- Models trained with features (cfrec_train's item_features and
+-- user_features): where a side's features come from, and the map from
+-- features to factors. A feature's row holds what it adds to a vector at
+-- weight 1 in a row of unit length; the row whose feature is NULL is the
+-- intercept, the vector of a row with no known feature.
+CREATE TABLE @extschema@.cfrec_feature_source (
+    model          text NOT NULL,
+    side           text NOT NULL CHECK (side IN ('users', 'items')),
+    relation       text NOT NULL,  -- quoted, schema-qualified
+    id_column      text NOT NULL,
+    feature_column text NOT NULL,
+    weight_column  text,           -- NULL: every feature weighs 1
+    features       integer NOT NULL,  -- features the map has (its rows, the intercept left out)
+    PRIMARY KEY (model, side)
+);
+
+CREATE TABLE @extschema@.cfrec_feature_factors (
+    model   text NOT NULL,
+    side    text NOT NULL CHECK (side IN ('users', 'items')),
+    feature text,
+    bias    real NOT NULL,
+    factors real[] NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (model, side, feature)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_feature_source', '');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_feature_factors', '');
+
+REVOKE ALL ON @extschema@.cfrec_feature_source, @extschema@.cfrec_feature_factors FROM PUBLIC;
+
+GRANT SELECT ON @extschema@.cfrec_feature_source, @extschema@.cfrec_feature_factors TO PUBLIC;
+
 -- One row per cfrec_train and cfrec_update call, whatever its outcome. A
 -- success is written in the caller's transaction (it rolls back with the
 -- model); an error or a cancel is written by a background worker, because
@@ -262,6 +295,16 @@ ALTER TABLE @extschema@.cfrec_item_factors ENABLE ROW LEVEL SECURITY;
 CREATE POLICY cfrec_item_factors_read ON @extschema@.cfrec_item_factors FOR SELECT
     USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
 
+ALTER TABLE @extschema@.cfrec_feature_source ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY cfrec_feature_source_read ON @extschema@.cfrec_feature_source FOR SELECT
+    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
+
+ALTER TABLE @extschema@.cfrec_feature_factors ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY cfrec_feature_factors_read ON @extschema@.cfrec_feature_factors FOR SELECT
+    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
+
 -- The log: rows of readable models, and one's own runs.
 ALTER TABLE @extschema@.cfrec_training_log ENABLE ROW LEVEL SECURITY;
 
@@ -355,11 +398,14 @@ CREATE TYPE @extschema@.cfrec_similar_item AS (
 
 -- One part of a score, as cfrec_explain returns it: kind 'item' (item_id is
 -- one of the user's items), 'other items', 'global mean', 'item bias' or
--- 'remainder'.
+-- 'remainder'; for an item or user known only by its features, kind
+-- 'feature' (feature names it), 'other features', 'user bias' and
+-- 'feature intercept'.
 CREATE TYPE @extschema@.cfrec_contribution AS (
     kind         text,
     item_id      bigint,
-    contribution real
+    contribution real,
+    feature      text
 );
 
 -- ==========================================================================
@@ -375,7 +421,10 @@ CREATE TYPE @extschema@.cfrec_contribution AS (
 -- item's number of interactions (none for the graph filter); alpha 5, the
 -- confidence scale of implicit ALS, or 1, the weight of the graph filter's
 -- ideal low-pass part. Not STRICT, so that a NULL source or model gets a
--- clear error, not a NULL result.
+-- clear error, not a NULL result. item_features and user_features name a
+-- table or view of (id, feature[, weight]) rows (the feature_* arguments
+-- name its columns): the model maps features to factors, and ids with
+-- features but no interactions get vectors from them.
 CREATE FUNCTION @extschema@.cfrec_train(
     source         regclass,
     model          text    DEFAULT 'default',
@@ -390,7 +439,12 @@ CREATE FUNCTION @extschema@.cfrec_train(
     seed           bigint  DEFAULT 42,
     watermark_column text  DEFAULT NULL,
     algorithm      text    DEFAULT 'als',
-    learning_rate  float8  DEFAULT 0.01)
+    learning_rate  float8  DEFAULT 0.01,
+    item_features  regclass DEFAULT NULL,
+    user_features  regclass DEFAULT NULL,
+    feature_id_column     text DEFAULT 'id',
+    feature_column        text DEFAULT 'feature',
+    feature_weight_column text DEFAULT NULL)
 RETURNS @extschema@.cfrec_training_summary
 AS 'MODULE_PATHNAME', 'cfrec_train'
 LANGUAGE C VOLATILE;

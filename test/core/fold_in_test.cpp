@@ -132,3 +132,24 @@ TEST(Refresh, NonFiniteValuesAreRejected) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     EXPECT_THROW(refresher.add(&user, &item, &nan, 1), core::Error);
 }
+
+TEST(Refresh, MergedRowsKeepIdsAscending) {
+    core::Refreshed a, b;
+    a.ids = {2, 5};
+    a.bias = {0.2f, 0.5f};
+    a.interactions = {1, 1};
+    a.factors = core::FactorMatrix::Constant(2, 2, 1.0f);
+    a.added = 1;
+    b.ids = {1, 3, 9};
+    b.bias = {0.1f, 0.3f, 0.9f};
+    b.interactions = {0, 0, 0};
+    b.factors = core::FactorMatrix::Constant(3, 2, 2.0f);
+    b.added = 2;
+    core::merge_refreshed(a, b);
+    EXPECT_EQ(a.ids, (std::vector<int64_t>{1, 2, 3, 5, 9}));
+    EXPECT_EQ(a.bias, (std::vector<float>{0.1f, 0.2f, 0.3f, 0.5f, 0.9f}));
+    EXPECT_EQ(a.interactions, (std::vector<int32_t>{0, 1, 0, 1, 0}));
+    EXPECT_EQ(a.factors(1, 0), 1.0f);
+    EXPECT_EQ(a.factors(2, 1), 2.0f);
+    EXPECT_EQ(a.added, 3);
+}
