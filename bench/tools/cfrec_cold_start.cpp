@@ -218,6 +218,18 @@ int main(int argc, char **argv) {
                 rows.features.data() + rows.indptr[r], rows.weights.data() + rows.indptr[r],
                 static_cast<size_t>(rows.indptr[r + 1] - rows.indptr[r])));
         }
+    // Hybrid: the direction of the plain map (maps[1], reg 1) at the length of
+    // the interaction-weighed one (the last "by count, reg 1").
+    {
+        size_t plain = 1, weighed = 0;
+        for (size_t m = 0; m < maps.size(); ++m)
+            if (maps[m].first == "by count, reg 1.000") weighed = m;
+        std::vector<Eigen::VectorXf> hybrid;
+        for (size_t c = 0; c < candidates.size(); ++c)
+            hybrid.push_back(cold_vectors[plain][c].normalized() * cold_vectors[weighed][c].norm());
+        maps.emplace_back("hybrid: plain direction, weighed length", maps[plain].second);
+        cold_vectors.push_back(hybrid);
+    }
     core::SplitMix64 shuffle(7);
     for (const auto &[user, relevant] : test) {
         for (double &s : score) s = static_cast<double>(shuffle.next() >> 11);
