@@ -94,7 +94,9 @@ Explanation explain(const ModelView &m, int32_t user, int32_t item, const int64_
 
 FeatureExplanation explain_by_features(const ModelView &m, int32_t user, int32_t item, Side mapped,
                                        const float *intercept, const float *const *rows,
-                                       const float *weights, size_t n) {
+                                       const float *weights, size_t n,
+                                       const float *length_intercept,
+                                       const float *const *length_rows) {
     FeatureExplanation e;
     e.score = recommended_score(m, user, item);
     const bool explicit_model = m.feedback == Feedback::Explicit;
@@ -111,13 +113,21 @@ FeatureExplanation explain_by_features(const ModelView &m, int32_t user, int32_t
         const Eigen::Map<const Eigen::RowVectorXf> factors(row + 1, f);
         return (explicit_model ? row[0] : 0.0) + static_cast<double>(other.dot(factors));
     };
-    const float scale = unit_scale(weights, n);
+    // The vector is the direction map's, scaled to the length map's length.
+    float length_scale = 1.0f;
+    if (length_intercept != nullptr) {
+        std::vector<float> direction(static_cast<size_t>(f) + 1), length(direction.size());
+        mapped_vector(intercept, rows, weights, n, f + 1, direction.data());
+        mapped_vector(length_intercept, length_rows, weights, n, f + 1, length.data());
+        length_scale = length_ratio(direction.data(), length.data(), f + 1);
+    }
+    const float scale = length_scale * unit_scale(weights, n);
     for (size_t j = 0; j < n; ++j)
         e.features.push_back({static_cast<int32_t>(j), scale * weights[j] * part(rows[j])});
     std::sort(e.features.begin(), e.features.end(), [](const Contribution &a, const Contribution &b) {
         return a.value != b.value ? a.value > b.value : a.item < b.item;
     });
-    e.intercept = part(intercept);
+    e.intercept = length_scale * part(intercept);
     double explained = e.global_mean + e.other_bias + e.intercept;
     for (const Contribution &c : e.features) explained += c.value;
     e.remainder = e.score - explained;

@@ -53,9 +53,13 @@ struct FeatureExplanation {
 };
 
 // `intercept` and each rows[j] hold the map's bias, then factors, for the
-// mapped side's known features, with the row's weights.
+// mapped side's known features, with the row's weights; `length_intercept`
+// and `length_rows` (items; NULL for none) the map that sets the vector's
+// length (feature_map.h), which scales every share alike.
 FeatureExplanation explain_by_features(const ModelView &m, int32_t user, int32_t item, Side mapped,
                                        const float *intercept, const float *const *rows,
-                                       const float *weights, size_t n);
+                                       const float *weights, size_t n,
+                                       const float *length_intercept,
+                                       const float *const *length_rows);
 
 }  // namespace cfrec::core

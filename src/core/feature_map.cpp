@@ -84,6 +84,20 @@ FeatureMap FeatureMap::from_weights(FactorMatrix weights) {
     return map;
 }
 
+float length_ratio(const float *direction, const float *length, int n) {
+    double d = 0.0, l = 0.0;
+    for (int c = 0; c < n; ++c) {
+        d += static_cast<double>(direction[c]) * direction[c];
+        l += static_cast<double>(length[c]) * length[c];
+    }
+    return d > 0.0 && l > 0.0 ? static_cast<float>(std::sqrt(l / d)) : 1.0f;
+}
+
+void take_length(float *direction, const float *length, int n) {
+    const float scale = length_ratio(direction, length, n);
+    for (int c = 0; c < n; ++c) direction[c] *= scale;
+}
+
 SideFeatures fit_side_features(const ModelView &m, Side side, const int64_t *ids,
                                const int32_t *features, const float *weights, size_t n,
                                int32_t feature_count, double reg, size_t max_features) {
@@ -134,19 +148,21 @@ SideFeatures fit_side_features(const ModelView &m, Side side, const int64_t *ids
         targets(r, 0) = bias[static_cast<size_t>(r)];
         targets.row(r).tail(f) = factors.row(r);
     }
-    // Items weigh by their interactions: a new item then gets the vector an
-    // interaction with an item of its features has on average, which ranks
-    // it among the items users see; fitted on items alike, it gets the
-    // average obscure item's and enters no one's top 20 (bench/RESULTS.md).
-    // A user's scale changes no ranking of theirs: users weigh alike.
-    std::vector<double> by_interactions;
-    if (!users)
-        for (size_t j = 0; j < m.item_counts.size(); ++j)
-            by_interactions.push_back(std::max(m.item_counts[j], 1));
+    // An item's direction comes from the plain map, its length from the map
+    // weighed by interactions. Fitted on items alike alone, a new item gets
+    // the average obscure item's length and enters no one's top 20; weighed
+    // alone, its direction drifts toward the popular items (bench/RESULTS.md).
+    // A user's length changes no ranking of theirs: users get the plain map.
     SideFeatures out;
     out.kept = order;
-    out.map = FeatureMap::fit(rows, target, targets, static_cast<int32_t>(order.size()), reg,
-                              users ? nullptr : &by_interactions);
+    const int32_t kept = static_cast<int32_t>(order.size());
+    out.map = FeatureMap::fit(rows, target, targets, kept, reg);
+    if (!users) {
+        std::vector<double> by_interactions;
+        for (size_t j = 0; j < m.item_counts.size(); ++j)
+            by_interactions.push_back(std::max(m.item_counts[j], 1));
+        out.length_map = FeatureMap::fit(rows, target, targets, kept, reg, &by_interactions);
+    }
     for (int32_t r = 0; r < rows.rows(); ++r)
         if (target[r] < 0) out.cold_ids.push_back(row_ids[r]);
     out.cold_bias.resize(out.cold_ids.size());
@@ -154,9 +170,14 @@ SideFeatures fit_side_features(const ModelView &m, Side side, const int64_t *ids
     for (int32_t r = 0, c = 0; r < rows.rows(); ++r) {
         if (target[r] >= 0) continue;
         const int64_t begin = rows.indptr[r], end = rows.indptr[r + 1];
-        const Eigen::VectorXf x = out.map.apply(rows.features.data() + begin,
-                                                rows.weights.data() + begin,
-                                                static_cast<size_t>(end - begin));
+        const size_t count = static_cast<size_t>(end - begin);
+        Eigen::VectorXf x =
+            out.map.apply(rows.features.data() + begin, rows.weights.data() + begin, count);
+        if (!users) {
+            const Eigen::VectorXf length = out.length_map.apply(
+                rows.features.data() + begin, rows.weights.data() + begin, count);
+            take_length(x.data(), length.data(), static_cast<int>(x.size()));
+        }
         out.cold_bias[c] = m.feedback == Feedback::Explicit ? x(0) : 0.0f;
         out.cold_factors.row(c) = x.tail(f).transpose();
         ++c;

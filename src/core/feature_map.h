@@ -22,10 +22,11 @@ struct FeatureRows {
     int32_t rows() const { return static_cast<int32_t>(indptr.size()) - 1; }
 };
 
-// The penalty of the maps cfrec_train fits (items weighed by their
-// interactions): on ml-latest-small's cold-start protocol (bench/RESULTS.md)
-// Recall@20 0.105 at 1, 0.104 at 10, 0.092 at 100, and held-out films
-// entered 0.41, 0.16 and 0 of each user's top 20 among all films.
+// The penalty of the maps cfrec_train fits: on ml-latest-small's
+// cold-start protocol (bench/RESULTS.md) Recall@20 was 0.120 at 0.1, 0.128
+// at 1 and 0.119 at 10 for the plain map, and held-out films entered 0.41,
+// 0.16 and 0 of each user's top 20 at 1, 10 and 100 for the map weighed by
+// interactions.
 constexpr double kFeatureRegularization = 1.0;
 
 class FeatureMap {
@@ -64,11 +65,21 @@ float unit_scale(const float *weights, size_t n);
 void mapped_vector(const float *intercept, const float *const *rows, const float *weights,
                    size_t n, int width, float *out);
 
+// Gives `direction` (n floats) the length of `length`: a mapped item's
+// vector points where the plain map says (what kind of item it is) and is
+// as long as the interaction-weighed map makes it (how much it is
+// interacted with); bench/RESULTS.md has the measurements. No-op when
+// either is zero.
+void take_length(float *direction, const float *length, int n);
+// The factor take_length multiplies by: |length| / |direction|, or 1.
+float length_ratio(const float *direction, const float *length, int n);
+
 // One side of a trained model with features: the map fitted on its rows
 // that have features, and vectors for the ids that have features but no
 // row in the model (cold ones). Targets are [bias, factors] per row.
 struct SideFeatures {
     FeatureMap map;              // rows: the kept features in `kept` order, then the intercept
+    FeatureMap length_map;       // items: the same, weighed by interactions; empty for users
     std::vector<int32_t> kept;   // the feature indices the map has
     std::vector<int64_t> cold_ids;  // ascending
     std::vector<float> cold_bias;

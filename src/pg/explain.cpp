@@ -145,7 +145,8 @@ void emit_feature_shares(const ResultSet &rs, const ModelRecord &record,
     double others = 0.0, mean = 0.0, bias = 0.0, intercept = 0.0, remainder = 0.0;
     call_cpp([&] {
         const core::FeatureExplanation e = core::explain_by_features(
-            model, u, i, mapped, f.intercept, f.row_of, f.weights, f.count);
+            model, u, i, mapped, f.intercept, f.row_of, f.weights, f.count, f.length_intercept,
+            f.length_row_of);
         shown = split_top(e.features, k, order, shares, &others);
         mean = e.global_mean;
         bias = e.other_bias;

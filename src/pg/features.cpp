@@ -155,6 +155,13 @@ void read_map_row(HeapTuple tuple, TupleDesc desc, int first, int width, const c
         if (!std::isfinite(out[c])) damaged(model);
 }
 
+// A length row (bias, then factors: width + 1 floats) into out.
+void read_length(Datum array, int width, const char *model, float *out) {
+    if (!read_real_array(array, width + 1, out)) damaged(model);
+    for (int c = 0; c <= width; ++c)
+        if (!std::isfinite(out[c])) damaged(model);
+}
+
 }  // namespace
 
 FeatureSource describe_features(core::Side side, Oid relation, const char *id_column,
@@ -213,20 +220,28 @@ void store_features(const char *schema, const char *model, const FeatureSource *
         execute(psprintf("INSERT INTO %s.cfrec_feature_source VALUES ($1, $2, $3, $4, $5, $6, $7)",
                          schema),
                 7, source_types, source_values, source_nulls, SPI_OK_INSERT);
-        Oid types[5] = {TEXTOID, TEXTOID, TEXTOID, FLOAT4OID, FLOAT4ARRAYOID};
+        const core::FactorMatrix &length = fitted[j]->length_map.weights();
+        const bool has_length = length.rows() == w.rows();
+        Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, FLOAT4OID, FLOAT4ARRAYOID, FLOAT4ARRAYOID};
         SPIPlanPtr plan = SPI_prepare(
-            psprintf("INSERT INTO %s.cfrec_feature_factors VALUES ($1, $2, $3, $4, $5)", schema), 5,
-            types);
+            psprintf("INSERT INTO %s.cfrec_feature_factors (model, side, feature, bias, factors, "
+                     "length) VALUES ($1, $2, $3, $4, $5, $6)",
+                     schema),
+            6, types);
         if (plan == nullptr) elog(ERROR, "cfrec: preparing the feature map's insert failed");
         const int width = static_cast<int>(w.cols()) - 1;
         for (int k = 0; k <= features; ++k) {  // k == features: the intercept
             CHECK_FOR_INTERRUPTS();
             const float *row = w.row(k).data();
-            Datum values[5] = {
+            Datum values[6] = {
                 CStringGetTextDatum(model), CStringGetTextDatum(side_name(s.side)),
                 k < features ? CStringGetTextDatum(tables[j].names[fitted[j]->kept[k]]) : 0,
-                Float4GetDatum(row[0]), PointerGetDatum(flat_array(FLOAT4OID, 4, row + 1, width))};
-            const char nulls[6] = {' ', ' ', k < features ? ' ' : 'n', ' ', ' ', '\0'};
+                Float4GetDatum(row[0]), PointerGetDatum(flat_array(FLOAT4OID, 4, row + 1, width)),
+                has_length ? PointerGetDatum(flat_array(FLOAT4OID, 4, length.row(k).data(),
+                                                        width + 1))
+                           : 0};
+            const char nulls[7] = {' ', ' ', k < features ? ' ' : 'n', ' ', ' ',
+                                   has_length ? ' ' : 'n', '\0'};
             if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
                 elog(ERROR, "cfrec: writing a model's feature map failed");
         }
@@ -247,8 +262,9 @@ const MappedFeatures *read_mapped_features(const char *schema, const ModelRecord
     // The intercept, then each requested id's known features with their rows.
     Oid key_types[2] = {TEXTOID, TEXTOID};
     Datum key[2] = {CStringGetTextDatum(record.name), CStringGetTextDatum(side_name(side))};
-    if (SPI_execute_with_args(psprintf("SELECT bias, factors FROM %s.cfrec_feature_factors WHERE "
-                                       "model = $1 AND side = $2 AND feature IS NULL",
+    if (SPI_execute_with_args(psprintf("SELECT bias, factors, length FROM "
+                                       "%s.cfrec_feature_factors WHERE model = $1 AND side = $2 "
+                                       "AND feature IS NULL",
                                        schema),
                               2, key_types, key, nullptr, true, 0) != SPI_OK_SELECT ||
         SPI_processed != 1)
@@ -256,13 +272,20 @@ const MappedFeatures *read_mapped_features(const char *schema, const ModelRecord
     out->intercept = static_cast<float *>(palloc(sizeof(float) * (width + 1)));
     read_map_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, width, record.name,
                  out->intercept);
+    bool no_length;
+    const Datum intercept_length =
+        SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &no_length);
+    if (!no_length) {
+        out->length_intercept = static_cast<float *>(palloc(sizeof(float) * (width + 1)));
+        read_length(intercept_length, width, record.name, out->length_intercept);
+    }
 
     Oid types[3] = {INT8ARRAYOID, TEXTOID, TEXTOID};
     Datum args[3] = {requested ? PointerGetDatum(flat_array(INT8OID, 8, requested, n_requested))
                                : 0,
                      key[0], key[1]};
     const char *sql = psprintf(
-        "SELECT f.id, f.weight, m.bias, m.factors, f.feature FROM (SELECT r.* FROM (%s) "
+        "SELECT f.id, f.weight, m.bias, m.factors, f.feature, m.length FROM (SELECT r.* FROM (%s) "
         "r(id, feature, weight)) f JOIN %s.cfrec_feature_factors m ON m.model = $2 AND "
         "m.side = $3 AND m.feature = f.feature ORDER BY f.id, f.feature COLLATE \"C\"",
         feature_query(*source, requested != nullptr), schema);
@@ -273,6 +296,10 @@ const MappedFeatures *read_mapped_features(const char *schema, const ModelRecord
     out->weights = static_cast<float *>(palloc(sizeof(float) * capacity));
     out->rows = static_cast<float *>(palloc(sizeof(float) * capacity * (width + 1)));
     out->names = static_cast<char **>(palloc(sizeof(char *) * capacity));
+    const bool has_length = out->length_intercept != nullptr;
+    size_t length_capacity = has_length ? capacity : 0;
+    if (has_length)
+        out->length_rows = static_cast<float *>(palloc(sizeof(float) * capacity * (width + 1)));
     fetch_batches(sql, 3, types, args, requested ? nullptr : "n  ", [&](SPITupleTable *batch,
                                                                       uint64 n) {
         grow(out->ids, capacity, count + n);
@@ -282,6 +309,11 @@ const MappedFeatures *read_mapped_features(const char *schema, const ModelRecord
             row_capacity = Max(row_capacity * 2, count + n);
             out->rows = static_cast<float *>(
                 repalloc(out->rows, sizeof(float) * row_capacity * (width + 1)));
+        }
+        if (has_length && count + n > length_capacity) {
+            length_capacity = Max(length_capacity * 2, count + n);
+            out->length_rows = static_cast<float *>(
+                repalloc(out->length_rows, sizeof(float) * length_capacity * (width + 1)));
         }
         for (uint64 r = 0; r < n; ++r, ++count) {
             HeapTuple tuple = batch->vals[r];
@@ -298,11 +330,21 @@ const MappedFeatures *read_mapped_features(const char *schema, const ModelRecord
             read_map_row(tuple, batch->tupdesc, 3, width, record.name,
                          out->rows + count * (width + 1));
             out->names[count] = SPI_getvalue(tuple, batch->tupdesc, 5);
+            bool null_length;
+            const Datum length = SPI_getbinval(tuple, batch->tupdesc, 6, &null_length);
+            if (null_length != !has_length) damaged(record.name);
+            if (has_length)
+                read_length(length, width, record.name, out->length_rows + count * (width + 1));
         }
     });
     end_as_owner(as_owner);
     out->row_of = static_cast<const float **>(palloc(sizeof(float *) * Max(count, 1)));
     for (size_t r = 0; r < count; ++r) out->row_of[r] = out->rows + r * (width + 1);
+    if (has_length) {
+        out->length_row_of = static_cast<const float **>(palloc(sizeof(float *) * Max(count, 1)));
+        for (size_t r = 0; r < count; ++r)
+            out->length_row_of[r] = out->length_rows + r * (width + 1);
+    }
     return out;
 }
 
@@ -323,13 +365,19 @@ void add_feature_vectors(const char *schema, const ModelRecord &record,
     call_cpp([&] {
         core::Refreshed &out = **refreshed;
         core::Refreshed mapped;
-        std::vector<float> x(static_cast<size_t>(width) + 1);
+        std::vector<float> x(static_cast<size_t>(width) + 1), length(x.size());
         for (size_t begin = 0; begin < count;) {
             size_t end = begin;
             while (end < count && ids[end] == ids[begin]) ++end;
             if (!std::binary_search(out.ids.begin(), out.ids.end(), ids[begin])) {
                 core::mapped_vector(intercept, row_of + begin, weights + begin, end - begin,
                                     width + 1, x.data());
+                if (mapped_rows->length_intercept != nullptr) {
+                    core::mapped_vector(mapped_rows->length_intercept,
+                                        mapped_rows->length_row_of + begin, weights + begin,
+                                        end - begin, width + 1, length.data());
+                    core::take_length(x.data(), length.data(), width + 1);
+                }
                 mapped.ids.push_back(ids[begin]);
                 const bool known = side == core::Side::Items ? model.item_index(ids[begin]) >= 0
                                                              : model.user_index(ids[begin]) >= 0;

@@ -67,6 +67,11 @@ struct MappedFeatures {
     char **names;
     float *rows;            // count x (width + 1): bias, then factors
     const float **row_of;   // row_of[r] = rows + r * (width + 1)
+    // Items: the rows of the map that sets a vector's length, alike; NULL
+    // for users.
+    float *length_intercept;
+    float *length_rows;
+    const float **length_row_of;
 };
 
 // Reads them (every id with features when `requested` is NULL) as the

@@ -139,6 +139,9 @@ CREATE TABLE @extschema@.cfrec_feature_factors (
     feature text,
     bias    real NOT NULL,
     factors real[] NOT NULL,
+    -- Items: the map weighed by their interactions, bias first, which sets a
+    -- mapped item's length (its direction is bias and factors'); NULL for users.
+    length  real[],
     UNIQUE NULLS NOT DISTINCT (model, side, feature)
 );
 

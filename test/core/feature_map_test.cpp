@@ -96,3 +96,16 @@ TEST(SideFeatures, ColdIdsLandWithTheirFeature) {
                                          0.01, 2),
                  core::Error);
 }
+
+// A mapped item points where one map says and is as long as the other makes it.
+TEST(SideFeatures, TakeLengthKeepsTheDirection) {
+    float direction[] = {3, 4};
+    const float length[] = {0, 10};
+    EXPECT_FLOAT_EQ(core::length_ratio(direction, length, 2), 2.0f);
+    core::take_length(direction, length, 2);
+    EXPECT_FLOAT_EQ(direction[0], 6.0f);
+    EXPECT_FLOAT_EQ(direction[1], 8.0f);
+    const float zero[] = {0, 0};
+    core::take_length(direction, zero, 2);  // nothing to take: unchanged
+    EXPECT_FLOAT_EQ(direction[0], 6.0f);
+}
