@@ -6,7 +6,7 @@
 //
 //   cfrec_topn_quality DIR CONFIG...     CONFIG: als:f=64,a=1,r=0.1,i=15
 //                                                graph_filter:f=512,a=1,i=3[,pop=0.1]
-//                                                linear_filter:f=256,i=8,b=0.2,s=1
+//                                                linear_filter:f=256,i=8,a=0.2
 //   (linear_filter also times scoring one user at a time, as a request does)
 //   cfrec_topn_quality --from-csv RATINGS_CSV DIR   per-user 80/20 split (seed 42)
 //   cfrec_topn_quality --generate DIR SEED          synthetic check-ins (see below)
@@ -144,8 +144,6 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 struct Config {
     core::TrainOptions options;
     double popularity_exponent = 0;  // graph filter experiment: score x count^pop
-    bool linear = false;             // linear_filter: `filter` instead of `options`
-    core::LinearFilterOptions filter;
     std::string text;
 };
 
@@ -154,26 +152,22 @@ Config parse(const std::string &text) {
     c.text = text;
     const size_t colon = text.find(':');
     const std::string algo = text.substr(0, colon);
-    c.linear = algo == "linear_filter";
-    const auto algorithm =
-        algo == "graph_filter" ? core::Algorithm::GraphFilter : core::Algorithm::Als;
+    const auto algorithm = algo == "graph_filter"    ? core::Algorithm::GraphFilter
+                           : algo == "linear_filter" ? core::Algorithm::LinearFilter
+                                                     : core::Algorithm::Als;
     c.options = core::default_options(algorithm, core::Feedback::Implicit);
     std::stringstream s(colon == std::string::npos ? "" : text.substr(colon + 1));
     std::string kv;
     while (std::getline(s, kv, ',')) {
         const std::string k = kv.substr(0, kv.find('=')), v = kv.substr(kv.find('=') + 1);
         if (k == "f")
-            c.options.factors = c.filter.rank = std::stoi(v);
+            c.options.factors = std::stoi(v);
         else if (k == "a")
             c.options.alpha = std::stod(v);
         else if (k == "r")
             c.options.regularization = std::stod(v);
         else if (k == "i")
-            c.options.iterations = c.filter.passes = std::stoi(v);
-        else if (k == "b")
-            c.filter.ideal = std::stod(v);
-        else if (k == "s")
-            c.filter.sharpening = std::stod(v);
+            c.options.iterations = std::stoi(v);
         else if (k == "pop")
             c.popularity_exponent = std::stod(v);
         else {
@@ -186,17 +180,10 @@ Config parse(const std::string &text) {
 
 void run(const core::Interactions &data, const Lists &test, const Config &c) {
     auto started = std::chrono::steady_clock::now();
-    std::unique_ptr<core::LinearFilter> filter;
-    core::FactorModel m;
-    if (c.linear) {
-        filter = std::make_unique<core::LinearFilter>(data, c.filter, [] { return false; });
-        m.item_counts = core::row_sizes(data.by_item);
-        m.item_ids = data.item_ids;
-    } else {
-        auto trainer = core::make_trainer(data, c.options);
-        for (int it = 0; it < c.options.iterations; ++it) trainer->step([] { return false; });
-        m = trainer->take_model();
-    }
+    auto trainer = core::make_trainer(data, c.options);
+    for (int it = 0; it < c.options.iterations; ++it) trainer->step([] { return false; });
+    const core::FactorModel m = trainer->take_model();
+    const core::ModelView view = m.view();
     const double train_seconds = seconds_since(started);
     started = std::chrono::steady_clock::now();
     const int32_t users = data.by_user.rows(), items = data.by_item.rows();
@@ -204,20 +191,20 @@ void run(const core::Interactions &data, const Lists &test, const Config &c) {
     for (int32_t j = 0; j < items; ++j)
         pop[j] = std::pow(static_cast<float>(m.item_counts[j]),
                           static_cast<float>(c.popularity_exponent));
-    std::vector<float> scratch(users, 0.0f);
     std::vector<double> request_ms;  // linear filter: one user's scores and top 20, one thread
     auto fill = [&](int32_t b, int32_t n, core::FactorMatrix &scores) {
-        if (!filter) {
+        if (!m.linear) {
             scores.noalias() = m.user_factors.middleRows(b, n) * m.item_factors.transpose();
             return;
         }
         scores.resize(n, items);
+        const core::Csr &rows = m.linear->rows();  // training users, in the same order
         for (int32_t r = 0; r < n; ++r) {
             const auto t = std::chrono::steady_clock::now();
-            const int32_t *begin = filter->user_items_begin(b + r),
-                          *end = filter->user_items_end(b + r);
-            filter->score(begin, end - begin, scores.row(r).data(), scratch);
-            core::top_k(scores.row(r).data(), items, 20, std::vector<int32_t>(begin, end));
+            const std::vector<int32_t> seen(rows.indices.begin() + rows.indptr[b + r],
+                                            rows.indices.begin() + rows.indptr[b + r + 1]);
+            m.linear->score(view.item_factors, seen.data(), seen.size(), scores.row(r).data());
+            core::top_k(scores.row(r).data(), items, 20, seen);
             request_ms.push_back(seconds_since(t) * 1000);
         }
     };

@@ -5,10 +5,15 @@
 #include <mutex>
 
 #include "core/interactions.h"
+#include "core/linear_filter.h"
 #include "core/metrics.h"
 #include "core/serving.h"
 
 namespace cfrec::core {
+
+int32_t Evaluator::user_of(int64_t id) const {
+    return model_.linear ? model_.linear->row_index(id) : model_.user_index(id);
+}
 
 void Evaluator::add_test(const int64_t *users, const int64_t *items, const float *values,
                          size_t n) {
@@ -20,7 +25,7 @@ void Evaluator::add_test(const int64_t *users, const int64_t *items, const float
 
 void Evaluator::add_seen(const int64_t *users, const int64_t *items, size_t n) {
     for (size_t r = 0; r < n; ++r) {
-        const int32_t u = model_.user_index(users[r]);
+        const int32_t u = user_of(users[r]);
         const int32_t i = model_.item_index(items[r]);
         if (u >= 0 && i >= 0) seen_[u].push_back(i);
     }
@@ -29,7 +34,7 @@ void Evaluator::add_seen(const int64_t *users, const int64_t *items, size_t n) {
 std::vector<int64_t> Evaluator::known_test_users() const {
     std::vector<int64_t> out;
     for (const auto &[user, rows] : test_)
-        if (model_.user_index(user) >= 0) out.push_back(user);
+        if (user_of(user) >= 0) out.push_back(user);
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -71,7 +76,7 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
         [&](int64_t begin, int64_t end) {
             std::vector<int32_t> picked;
             for (int64_t j = begin; j < end; ++j) {
-                const int32_t u = model_.user_index(users[j]);
+                const int32_t u = user_of(users[j]);
                 if (u < 0) continue;
                 std::vector<int64_t> relevant;
                 for (const TestRow &row : test_.at(users[j]))
@@ -92,7 +97,12 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
                     if (i >= 0 && std::binary_search(excluded.begin(), excluded.end(), i))
                         ++relevant_seen[j];
                 }
-                const std::vector<Scored> top = recommend(model_, u, k, excluded);
+                // A linear filter scores a user from their items, the excluded
+                // ones; with none left, the most popular, as cfrec_recommend.
+                const std::vector<Scored> top =
+                    !model_.linear     ? recommend(model_, u, k, excluded)
+                    : excluded.empty() ? popular(model_, k, excluded)
+                                       : recommend_from_items(model_, excluded, k, excluded);
                 std::vector<int64_t> ids;
                 for (const Scored &s : top) {
                     ids.push_back(model_.item_ids[s.index]);
@@ -106,7 +116,7 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
         },
         stop);
     for (size_t j = 0; j < users.size(); ++j) {
-        if (model_.user_index(users[j]) < 0) {
+        if (user_of(users[j]) < 0) {
             ++e.users_unknown;
             continue;
         }

@@ -46,6 +46,9 @@ class Evaluator {
         float value;
         bool has_value;
     };
+    // The model's index of a user: a linear filter's training row, since it
+    // keeps no user vectors; -1 for users it was not trained on.
+    int32_t user_of(int64_t id) const;
     ModelView model_;
     std::unordered_map<int64_t, std::vector<TestRow>> test_;
     std::unordered_map<int32_t, std::vector<int32_t>> seen_;  // model user index -> item indices

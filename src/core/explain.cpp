@@ -8,6 +8,7 @@
 #include "core/feature_map.h"
 #include "core/graph_filter.h"
 #include "core/interactions.h"
+#include "core/linear_filter.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -87,6 +88,24 @@ Explanation explain(const ModelView &m, int32_t user, int32_t item, const int64_
         return a.value != b.value ? a.value > b.value : a.item < b.item;
     });
     double explained = e.global_mean + e.item_bias;
+    for (const Contribution &c : e.items) explained += c.value;
+    e.remainder = e.score - explained;
+    return e;
+}
+
+Explanation explain_linear(const ModelView &m, int32_t item, const int64_t *items, size_t n) {
+    Explanation e;
+    const std::vector<int32_t> known = known_items(m, items, n);
+    if (!known.empty()) {
+        std::vector<float> scores(m.item_ids.size());
+        m.linear->score(m.item_factors, known.data(), known.size(), scores.data());
+        e.score = scores[item];
+    }
+    for (int32_t j : known) e.items.push_back({j, m.linear->share(m.item_factors, j, item)});
+    std::sort(e.items.begin(), e.items.end(), [](const Contribution &a, const Contribution &b) {
+        return a.value != b.value ? a.value > b.value : a.item < b.item;
+    });
+    double explained = 0.0;
     for (const Contribution &c : e.items) explained += c.value;
     e.remainder = e.score - explained;
     return e;

@@ -40,6 +40,11 @@ struct Explanation {
 Explanation explain(const ModelView &m, int32_t user, int32_t item, const int64_t *items,
                     const float *values, size_t n, const FoldInOptions &options);
 
+// The same for a linear filter (m.linear set), which has no user vectors:
+// the score of `item` for someone whose items are `items` (external ids,
+// unknown ones ignored), split over those items exactly.
+Explanation explain_linear(const ModelView &m, int32_t item, const int64_t *items, size_t n);
+
 // A score one of whose sides (`mapped`) has the vector the feature map made
 // from its features (core/feature_map.h): an item or user with features but
 // no interactions. Then the score splits over those features exactly.

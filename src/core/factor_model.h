@@ -14,6 +14,7 @@ enum class Feedback { Explicit, Implicit };
 enum class Side { Users, Items };
 
 class HalfItemScorer;
+class LinearFilter;
 
 // One factor vector per row; row-major so a user's or item's vector is contiguous.
 using FactorMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -53,7 +54,8 @@ struct ModelView {
     Eigen::Map<const FactorMatrix> user_factors{nullptr, 0, 0};  // one row per user id
     Eigen::Map<const FactorMatrix> item_factors{nullptr, 0, 0};  // one row per item id
     const HalfItemScorer *half_items = nullptr;                  // optional, as in FactorModel
-    const float *item_gram = nullptr;  // optional: factors x factors, column-major
+    const float *item_gram = nullptr;      // optional: factors x factors, column-major
+    const LinearFilter *linear = nullptr;  // a linear filter's operator (linear_filter.h)
 
     int factors() const { return static_cast<int>(item_factors.cols()); }
     int32_t user_index(int64_t id) const { return find(user_ids, id); }
@@ -86,6 +88,9 @@ struct FactorModel {
     // Optional, for folding in new users of implicit models: item_factors^T
     // item_factors (prepare_for_serving builds it).
     std::shared_ptr<const Eigen::MatrixXf> item_gram;
+    // A linear filter's operator (linear_filter.h), with item_factors its V;
+    // such a model has no users.
+    std::shared_ptr<const LinearFilter> linear;
 
     int factors() const { return static_cast<int>(item_factors.cols()); }
     int32_t user_index(int64_t id) const { return find(user_ids, id); }
@@ -120,6 +125,7 @@ inline ModelView FactorModel::view() const {
         item_factors.data(), static_cast<Eigen::Index>(item_ids.size()), item_factors.cols());
     v.half_items = half_items.get();
     v.item_gram = item_gram ? item_gram->data() : nullptr;
+    v.linear = linear.get();
     return v;
 }
 

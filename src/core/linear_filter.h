@@ -1,67 +1,114 @@
-// The exact linear graph filter for implicit feedback, after GF-CF (Shen et
-// al. 2021) and BSPM (Choi et al. 2023). With R the 0/1 matrix of who
-// interacted with what, D the degrees, R~ = D_u^-1/2 R D_i^-1/2 and
-// R~ = U S V^T its SVD (top `rank` values), someone whose 0/1 row is r gets
+// The exact linear graph filter for implicit feedback (algorithm =>
+// 'linear_filter'), after GF-CF (Shen et al. 2021) and BSPM (Choi et al.
+// 2023). With R the 0/1 matrix of who interacted with what, D the degrees,
+// R~ = D_u^-1/2 R D_i^-1/2 and R~ = U S V^T its SVD (top `rank` values),
+// someone whose 0/1 row is r gets
 //
-//     scores = r R~^T R~  -  sharpening * r V S^4 V^T  +  ideal * r D_i^-1/2 V V^T D_i^1/2
+//     scores = r R~^T R~  +  r V g(S^2) V^T  +  ideal * r D_i^-1/2 V V^T D_i^1/2
 //
 // The first term is GF-CF's linear filter, kept exact: two sparse products
 // per request, through the users of r's items and then their items, so no
 // item-item matrix is ever built. The second is one step of BSPM's
-// sharpening on it, r R~^T R~ (I - s R~^T R~), with the product taken in the
-// leading spectrum, where it acts (R~^T R~ V = V S^2 exactly). The third is
-// GF-CF's ideal low-pass term.
+// sharpening on it, r R~^T R~ (I - s R~^T R~), taken in the leading
+// spectrum, where it acts (R~^T R~ V = V S^2 exactly): a direction of
+// strength x = s^2 gets g(x) = -s x^2 up to x = 1/2s and -(x - 1/4s) past
+// it, so x + g(x) stays at its peak 1/4s and the filter low-pass
+// (LinearFilter's constructor says why). The third is GF-CF's ideal
+// low-pass term.
 //
-// Unlike a factor model, nothing about a user is stored: anyone is scored
-// from their items, so a new interaction counts on the next request.
+// As a model: the item factors are W = V S (so S is the norm of W's
+// columns, and the factor table alone keeps the spectrum), and a
+// LinearFilter holds the training interactions. Nothing about a user is
+// stored: anyone is scored from their items, so a new interaction counts on
+// the next request.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "core/batch_recommend.h"
 #include "core/factor_model.h"
 #include "core/interactions.h"
 #include "core/parallel.h"
+#include "core/topk.h"
+#include "core/trainer.h"
 
 namespace cfrec::core {
 
 // Defaults measured on LightGCN's Yelp2018 split (bench/RESULTS.md): rank
-// 128 loses 2 % of Recall@20, 4 spectrum passes 0.7 %; sharpening 0.5 or
+// 128 loses 2 % of Recall@20, 4 spectrum passes 0.4 %; sharpening 0.5 or
 // 1.5 and ideal 0.1 or 0.3 each lose 0.5-3 %.
-struct LinearFilterOptions {
-    int rank = 256;
-    int passes = 8;
-    double ideal = 0.2;
-    double sharpening = 1.0;
-    uint64_t seed = 42;
-    int threads = 0;  // 0 = all cores
-};
+constexpr int kLinearFilterRank = 256;
+constexpr int kLinearFilterPasses = 8;
+constexpr double kLinearFilterIdeal = 0.2;
+constexpr double kLinearFilterSharpening = 1.0;
 
 class LinearFilter {
   public:
-    // Throws Error when rank exceeds the smaller side of the data, Cancelled
-    // when `stop` says so.
-    LinearFilter(const Interactions &data, const LinearFilterOptions &options,
-                 const StopCheck &stop);
+    // `rows`: each training user's items (dense item indices), the users'
+    // ids ascending in `row_ids`; `factors`: the model's item factors W.
+    LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorMatrix &factors, double ideal,
+                 double sharpening);
 
     int32_t items() const { return by_item_.rows(); }
-    int32_t users() const { return by_user_.rows(); }
-    // A known user's items (dense indices, ascending): [begin, end).
-    const int32_t *user_items_begin(int32_t user) const;
-    const int32_t *user_items_end(int32_t user) const;
+    const std::vector<int64_t> &row_ids() const { return row_ids_; }
+    // A training user's row, or -1.
+    int32_t row_index(int64_t user_id) const;
+    const Csr &rows() const { return by_user_; }
+    const Eigen::VectorXf &singular_values() const { return singular_values_; }
+    int64_t bytes() const;
 
     // Every item's score for someone whose items are `items` (dense indices,
-    // distinct, any order) into scores[0, items()). `user_scratch` holds
-    // users() zeros on entry and on return, so calls can share it.
-    void score(const int32_t *items, size_t n, float *scores,
-               std::vector<float> &user_scratch) const;
+    // distinct, any order) into scores[0, items()); `factors` is W.
+    void score(const Eigen::Map<const FactorMatrix> &factors, const int32_t *items, size_t n,
+               float *scores) const;
+    // r R~^T R~ alone: for one item, its row of the item-item operator.
+    void linear_scores(const int32_t *items, size_t n, float *scores) const;
+    // What item j of a user's adds to item i's score: the scores are linear
+    // in the user's items, so these add up to score() exactly (rounding aside).
+    double share(const Eigen::Map<const FactorMatrix> &factors, int32_t j, int32_t i) const;
 
   private:
-    Csr by_user_, by_item_;  // the training interactions; values unused
+    std::vector<int64_t> row_ids_;
+    Csr by_user_, by_item_;  // the training interactions' pattern, both ways
     std::vector<float> inv_sqrt_item_degree_, inv_user_degree_;
-    FactorMatrix vectors_;        // V: items x rank
-    Eigen::RowVectorXf sharpen_;  // sharpening * S^4
-    float ideal_;
+    Eigen::VectorXf singular_values_;
+    // Per column of W: ideal * S^-2 (0 where S is 0) and -sharpening * S^2.
+    Eigen::RowVectorXf ideal_weight_, sharpen_weight_;
 };
+
+// Training: `iterations` passes of the spectrum solver, then the model: item
+// factors W = V S, item counts, no users (their ids live in the filter).
+class LinearFilterTrainer : public Trainer {
+  public:
+    LinearFilterTrainer(Interactions data, const TrainOptions &options);
+    IterationReport step(const StopCheck &stop) override;
+    FactorModel take_model() override;
+
+  private:
+    Interactions data_;
+    TrainOptions options_;
+    std::unique_ptr<class ItemSpectrumSolver> solver_;
+    int iteration_ = 0;
+    StopCheck stop_;  // step()'s, for take_model()
+};
+
+// Serving a linear filter (m.linear set): the k best items for someone
+// whose items are `items` (dense indices, sorted, distinct), none of
+// `excluded` (sorted), only `include`d ones when given (sorted).
+std::vector<Scored> recommend_from_items(const ModelView &m, const std::vector<int32_t> &items,
+                                         int k, const std::vector<int32_t> &excluded,
+                                         const std::vector<int32_t> *include = nullptr);
+// cfrec_recommend_all's scoring for a linear filter: the users of rows
+// [row_begin, row_end) of `items` (each a user's sorted model item indices),
+// each scored from their row and, when exclude_seen, never given its items;
+// users with no known items get the most popular.
+BatchRecommendations recommend_many_from_items(const ModelView &m, int64_t row_begin,
+                                               int64_t row_end, int k, const Csr &items,
+                                               bool exclude_seen, int threads,
+                                               const StopCheck &stop);
+// The k items with the largest entries in item's row of R~^T R~ (itself left out).
+std::vector<Scored> operator_neighbours(const ModelView &m, int32_t item, int k);
 
 }  // namespace cfrec::core

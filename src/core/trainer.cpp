@@ -9,6 +9,7 @@
 #include "core/als_implicit.h"
 #include "core/errors.h"
 #include "core/graph_filter.h"
+#include "core/linear_filter.h"
 #include "core/sgd_svd.h"
 #include "core/sgd_svdpp.h"
 
@@ -27,14 +28,16 @@ void validate_options(const TrainOptions &o) {
             "Typical values are 16 to 256.");
     require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
             "Leave iterations out for the algorithm's default: 8 for explicit ALS, "
-            "15 for implicit ALS, 40 for SVD and SVD++, 3 for the graph filter.");
+            "15 for implicit ALS, 40 for SVD and SVD++, 3 for the graph filter, 8 for the "
+            "linear filter.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
             "regularization must be a finite number >= 0",
             "Leave it out for the algorithm's default: 0.1 for ratings, 0.5 for implicit "
             "ALS.");
     require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0",
             "alpha scales interaction strength into confidence (implicit ALS, default 5) "
-            "or weighs the graph filter's ideal low-pass part (default 1).");
+            "or weighs a graph filter's ideal low-pass part (default 1, 0.2 for the linear "
+            "filter).");
     require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
             "learning_rate must be between 0 and 1",
             "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");
@@ -42,9 +45,10 @@ void validate_options(const TrainOptions &o) {
                 o.feedback == Feedback::Explicit,
             std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs explicit feedback",
             "SVD fits ratings; for implicit feedback use algorithm => 'als' or 'graph_filter'.");
-    require(o.algorithm != Algorithm::GraphFilter || o.feedback == Feedback::Implicit,
-            "algorithm 'graph_filter' needs implicit feedback",
-            "The graph filter ranks items from who interacted with what; for ratings use "
+    require((o.algorithm != Algorithm::GraphFilter && o.algorithm != Algorithm::LinearFilter) ||
+                o.feedback == Feedback::Implicit,
+            std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs implicit feedback",
+            "Graph filters rank items from who interacted with what; for ratings use "
             "algorithm => 'als' or 'svd'.");
     require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
 }
@@ -57,6 +61,8 @@ const char *algorithm_name(Algorithm algorithm) {
             return "svdpp";
         case Algorithm::GraphFilter:
             return "graph_filter";
+        case Algorithm::LinearFilter:
+            return "linear_filter";
         case Algorithm::Als:
             break;
     }
@@ -65,7 +71,7 @@ const char *algorithm_name(Algorithm algorithm) {
 
 bool algorithm_named(const char *name, Algorithm *algorithm) {
     for (Algorithm a : {Algorithm::Als, Algorithm::Svd, Algorithm::SvdPlusPlus,
-                        Algorithm::GraphFilter})
+                        Algorithm::GraphFilter, Algorithm::LinearFilter})
         if (std::strcmp(name, algorithm_name(a)) == 0) {
             *algorithm = a;
             return true;
@@ -76,7 +82,7 @@ bool algorithm_named(const char *name, Algorithm *algorithm) {
 int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, int threads) {
     const int64_t f = o.factors;
     const int64_t sides = static_cast<int64_t>(data.user_ids.size() + data.item_ids.size());
-    if (o.algorithm == Algorithm::GraphFilter) {
+    if (o.algorithm == Algorithm::GraphFilter || o.algorithm == Algorithm::LinearFilter) {
         // Both sides' bases at rank + 32 columns, the random start (items
         // wide), then the model's two factor matrices and the trainer's copy.
         const int64_t width = f + 32;
@@ -98,6 +104,7 @@ int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, i
 int default_iterations(Algorithm algorithm, Feedback feedback) {
     if (algorithm == Algorithm::Svd || algorithm == Algorithm::SvdPlusPlus) return 40;
     if (algorithm == Algorithm::GraphFilter) return 3;
+    if (algorithm == Algorithm::LinearFilter) return kLinearFilterPasses;
     return feedback == Feedback::Explicit ? 8 : 15;
 }
 
@@ -113,6 +120,10 @@ TrainOptions default_options(Algorithm algorithm, Feedback feedback) {
         o.factors = 512;
         o.regularization = 0.0;
         o.alpha = 1.0;
+    } else if (algorithm == Algorithm::LinearFilter) {
+        o.factors = kLinearFilterRank;
+        o.regularization = 0.0;
+        o.alpha = kLinearFilterIdeal;
     } else if (algorithm == Algorithm::SvdPlusPlus) {
         o.factors = 128;
     } else if (algorithm == Algorithm::Als && feedback == Feedback::Implicit) {
@@ -127,6 +138,8 @@ std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &opt
     validate_options(options);
     if (options.algorithm == Algorithm::GraphFilter)
         return std::make_unique<GraphFilter>(std::move(data), options);
+    if (options.algorithm == Algorithm::LinearFilter)
+        return std::make_unique<LinearFilterTrainer>(std::move(data), options);
     if (options.feedback == Feedback::Implicit) {
         for (float v : data.by_user.values)
             if (v < 0.0f)

@@ -14,10 +14,12 @@ namespace cfrec::core {
 enum class ImplicitSolver { ConjugateGradient, Cholesky };
 // ALS for both feedback kinds; SVD: SGD-fitted biased factors, and SVD++,
 // which adds what each user rated (sgd_svdpp.h), explicit only; GraphFilter:
-// a low-pass filter on the item graph, implicit only (graph_filter.h).
-enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter };
+// a low-pass filter on the item graph, implicit only (graph_filter.h);
+// LinearFilter: the exact linear filter on it, implicit only (linear_filter.h).
+enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter, LinearFilter };
 
-// The SQL name of an algorithm: "als", "svd", "svdpp" or "graph_filter".
+// The SQL name of an algorithm: "als", "svd", "svdpp", "graph_filter" or
+// "linear_filter".
 const char *algorithm_name(Algorithm algorithm);
 // The algorithm of that SQL name; false for any other name.
 bool algorithm_named(const char *name, Algorithm *algorithm);

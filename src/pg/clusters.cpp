@@ -4,6 +4,7 @@
 #include "pg/arguments.h"
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
@@ -44,6 +45,10 @@ Clustered cluster(FunctionCallInfo fcinfo, const char *schema) {
     Clustered c;
     c.side = side_argument(fcinfo);
     const ModelRecord record = find_model(schema, name);
+    if (c.side == core::Side::Users)
+        refuse_linear_filter(record, "cfrec_kmeans of users",
+                             "A linear filter keeps no user vectors; cluster its items with "
+                             "of => 'items'.");
     c.model = &serving_model(record);
     c.clustering = ContextOwned<core::Clustering>::create(CurrentMemoryContext);
     call_cpp([&] {

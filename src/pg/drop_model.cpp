@@ -5,6 +5,7 @@
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
 #include "pg/features.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_row.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
@@ -39,6 +40,7 @@ extern "C" Datum cfrec_drop_model(PG_FUNCTION_ARGS) {
                     1, types, values, nullptr, false, 0) != SPI_OK_DELETE)
                 elog(ERROR, "cfrec: dropping cfrec model \"%s\" failed", name);
         delete_features(schema, name);
+        delete_linear_filter_rows(schema, name);
         end_catalog_write(as_catalog);
     } else if (if_exists) {
         ereport(NOTICE, (errmsg("cfrec model \"%s\" does not exist, skipping", name)));

@@ -115,8 +115,10 @@ void emit_item_shares(const ResultSet &rs, const ModelRecord &record, const core
     size_t shown = 0, total = 0;
     double others = 0.0, mean = 0.0, bias = 0.0, remainder = 0.0;
     call_cpp([&] {
-        const core::Explanation e = core::explain(model, u, i, rows.items, rows.values,
-                                                  rows.count, fold_in_options(record));
+        const core::Explanation e =
+            model.linear ? core::explain_linear(model, i, rows.items, rows.count)
+                         : core::explain(model, u, i, rows.items, rows.values, rows.count,
+                                         fold_in_options(record));
         total = e.items.size();
         shown = split_top(e.items, k, order, shares, &others);
         mean = e.global_mean;
@@ -195,7 +197,8 @@ extern "C" Datum cfrec_explain(PG_FUNCTION_ARGS) {
     const ModelRecord record = find_model(schema, name);
     const core::ModelView *model = &serving_model(record);
     const int32_t u = model->user_index(user), i = model->item_index(item);
-    if (u < 0)
+    // A linear filter keeps no user vectors: it explains anyone from their rows.
+    if (u < 0 && !model->linear)
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                  errmsg("user %lld is not in cfrec model \"%s\"", static_cast<long long>(user),
@@ -225,7 +228,7 @@ extern "C" Datum cfrec_explain(PG_FUNCTION_ARGS) {
     // explain the score. Older SQL definitions have no feature column.
     const MappedFeatures *features = nullptr;
     core::Side mapped = core::Side::Items;
-    if (rs.desc->natts >= 4) {
+    if (rs.desc->natts >= 4 && !model->linear) {
         if (static_cast<size_t>(i) < model->item_counts.size() && model->item_counts[i] == 0)
             features = read_mapped_features(schema, record, core::Side::Items, &item, 1);
         if ((features == nullptr || features->count == 0) && rows.count == 0) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/linear_filter.h"
 #include "core/serving.h"
 
 #include "pg/arrays.h"
@@ -45,7 +46,10 @@ void reserve_rows(StoredSide &side, Size capacity, int f, bool items) {
 StoredSide read_side(const ModelRecord &record, bool items, int64 since) {
     const int f = record.factors;
     const bool whole = since < 0;
-    const Size expected = static_cast<Size>(items ? record.items : record.users);
+    // A linear filter stores its users' interactions instead of their vectors.
+    const Size expected = static_cast<Size>(items                      ? record.items
+                                            : is_linear_filter(record) ? 0
+                                                                       : record.users);
     StoredSide side{0, nullptr, nullptr, nullptr, nullptr};
     Size capacity = whole ? Min(expected, kFirstRows) : 64;
     reserve_rows(side, capacity, f, items);
@@ -127,12 +131,15 @@ FactorRows read_factor_rows(const ModelRecord &record, int64 since) {
     rows.width = record.factors;
     rows.users = read_side(record, false, since);
     rows.items = read_side(record, true, since);
+    if (rows.whole && is_linear_filter(record))
+        rows.linear = read_linear_filter_rows(record, rows.items.ids, rows.items.count);
     return rows;
 }
 
 void free_factor_rows(FactorRows &rows) {
     free_side(rows.users);
     free_side(rows.items);
+    free_linear_rows(rows.linear);
 }
 
 bool caught_up(core::FactorModel &model, const ModelRecord &record, const FactorRows &rows) {
@@ -160,11 +167,15 @@ void fill_model(core::FactorModel &m, const ModelRecord &r, const FactorRows &ro
     copy_side(rows.users, rows.width, m.user_ids, m.user_bias, m.user_factors);
     copy_side(rows.items, rows.width, m.item_ids, m.item_bias, m.item_factors);
     m.item_counts.assign(rows.items.interactions, rows.items.interactions + rows.items.count);
-    core::prepare_for_serving(m);
+    if (rows.linear.count >= 0)
+        attach_linear_filter(m, r, rows.linear);  // scored by its own pass (linear_filter.h)
+    else
+        core::prepare_for_serving(m);
 }
 
 bool same_shape(const core::ModelView &m, const ModelRecord &r) {
-    return m.factors() == r.factors && static_cast<int64>(m.user_ids.size()) == r.users &&
+    const size_t users = m.linear ? m.linear->row_ids().size() : m.user_ids.size();
+    return m.factors() == r.factors && static_cast<int64>(users) == r.users &&
            static_cast<int64>(m.item_ids.size()) == r.items;
 }
 

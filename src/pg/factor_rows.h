@@ -9,6 +9,7 @@
 
 #include "core/factor_model.h"
 #include "core/model_patch.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_record.h"
 #include "pg/postgres_headers.h"
 
@@ -26,8 +27,9 @@ struct StoredSide {
 struct FactorRows {
     StoredSide users;
     StoredSide items;
-    bool whole;  // every row; otherwise those written after a version
-    int width;   // the catalog's factors, which every row has
+    bool whole;         // every row; otherwise those written after a version
+    int width;          // the catalog's factors, which every row has
+    LinearRows linear;  // a linear filter's interactions (read whole only); it has no user rows
 };
 
 // Every row (since < 0), or the rows written after version `since`, for a

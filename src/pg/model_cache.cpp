@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/half_scorer.h"
+#include "core/linear_filter.h"
 #include "core/serving.h"
 #include "pg/cpp_guard.h"
 #include "pg/factor_rows.h"
@@ -48,7 +49,7 @@ int64 model_bytes(const core::FactorModel &m) {
     const int64 per_row = static_cast<int64>(m.factors()) * 4 + 8 + 4;
     return static_cast<int64>(m.user_ids.size()) * per_row +
            static_cast<int64>(m.item_ids.size()) * (per_row + 4) +
-           (m.half_items ? m.half_items->bytes() : 0);
+           (m.half_items ? m.half_items->bytes() : 0) + (m.linear ? m.linear->bytes() : 0);
 }
 
 // Drops least recently used entries other than `keep` until the cache fits.

@@ -1,3 +1,4 @@
+#include "pg/linear_filter_rows.h"
 #include "pg/model_store.h"
 
 #include <algorithm>
@@ -160,6 +161,7 @@ void store_model(const char *schema, ModelRecord &r, const core::FactorModel &mo
 
     insert_side(schema, r.name, model, false, r.version);
     insert_side(schema, r.name, model, true, r.version);
+    store_linear_filter_rows(schema, r.name, model);
 
     // The reported time includes writing the factors.
     instr_time elapsed;

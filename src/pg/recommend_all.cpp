@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/batch_recommend.h"
+#include "core/linear_filter.h"
 #include "pg/arguments.h"
 #include "pg/arrays.h"
 #include "pg/clock.h"
@@ -171,11 +172,15 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
     const core::ModelView &model = serving_model(record);
+    // A linear filter scores each user from their rows, read below whether
+    // or not they are excluded; any user with rows can be scored.
+    const bool linear = model.linear != nullptr;
     auto *seen = ContextOwned<core::SeenCollector>::create(call_context);
     int64 unknown = 0;
     call_cpp([&] {
         std::vector<int64_t> users =
             requested ? std::vector<int64_t>(requested, requested + n_requested)
+            : linear  ? model.linear->row_ids()
                       : std::vector<int64_t>(model.user_ids.begin(), model.user_ids.end());
         std::sort(users.begin(), users.end());
         users.erase(std::unique(users.begin(), users.end()), users.end());
@@ -183,7 +188,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         // the popular items, and a long list of them would be written out
         // (or spill to temporary files) for nothing.
         const auto known_end = std::remove_if(users.begin(), users.end(), [&](int64_t u) {
-            return model.user_index(u) < 0;
+            return linear ? model.linear->row_index(u) < 0 : model.user_index(u) < 0;
         });
         unknown = static_cast<int64>(users.end() - known_end);
         users.erase(known_end, users.end());
@@ -195,7 +200,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
                                "cfrec: %lld requested users are not in model \"%s\" and were left out",
                                unknown, static_cast<long long>(unknown), name),
                  errhint("cfrec_popular(k, model) gives what cfrec_recommend serves them.")));
-    if (exclude_seen) {
+    if (exclude_seen || linear) {
         const char *sql = psprintf("SELECT %s::pg_catalog.int8, %s::pg_catalog.int8 FROM %s%s",
                                    quote_identifier(record.user_column),
                                    quote_identifier(record.item_column), source_relation(record),
@@ -217,7 +222,8 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     const double read_seconds = seconds_since(&phase);
     auto *seen_items = ContextOwned<core::Csr>::create(call_context);
     call_cpp([&] {
-        seen_items->object = new core::Csr(exclude_seen ? (*seen)->finish() : core::Csr());
+        seen_items->object =
+            new core::Csr(exclude_seen || linear ? (*seen)->finish() : core::Csr());
     });
     const char *qualified = target ? prepare_target(target) : nullptr;
     const std::vector<int64_t> &users = (*seen)->users();
@@ -227,7 +233,7 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     instr_time ordering;
     INSTR_TIME_SET_CURRENT(ordering);
     auto *order = ContextOwned<core::ScanOrder>::create(call_context);
-    call_cpp([&] { order->object = new core::ScanOrder(model); });
+    if (!linear) call_cpp([&] { order->object = new core::ScanOrder(model); });
     double score_seconds = seconds_since(&ordering);
     // A slice at a time: scored, then written or handed to the result set
     // (a tuplestore, which spills to disk past work_mem).
@@ -238,8 +244,11 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
         INSTR_TIME_SET_CURRENT(scoring);
         call_cpp([&] {
             result->object = new core::BatchRecommendations(
-                core::recommend_many(model, **order, users, begin, end, k, **seen_items,
-                                     cfrec_threads, core_stop_check()));
+                linear ? core::recommend_many_from_items(model, begin, end, k, **seen_items,
+                                                         exclude_seen, cfrec_threads,
+                                                         core_stop_check())
+                       : core::recommend_many(model, **order, users, begin, end, k,
+                                              **seen_items, cfrec_threads, core_stop_check()));
         });
         score_seconds += seconds_since(&scoring);
         Rows rows = flatten(model, users, begin, **result, k);

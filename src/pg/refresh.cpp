@@ -7,6 +7,7 @@
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/features.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
@@ -25,6 +26,16 @@ int64 refresh_side(const char *schema, const char *name, core::Side side, const 
     MemoryContext call_context = CurrentMemoryContext;
     lock_model(schema, name);  // first, so the model read below is the newest committed one
     ModelRecord record = find_model(schema, name, Access::Change);
+    if (!items && is_linear_filter(record)) {
+        ereport(NOTICE, (errmsg("cfrec model \"%s\" is a linear filter: it keeps no user vectors "
+                                "and scores each user from their rows at each call, so there is "
+                                "nothing to refresh",
+                                name)));
+        return 0;
+    }
+    refuse_linear_filter(record, "cfrec_refresh_items",
+                         "Train it again to add or change items: new interactions of known "
+                         "items count at the next call without it.");
     if (items && is_graph_filter(record))
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("cfrec model \"%s\" is a graph filter, whose items cannot be "

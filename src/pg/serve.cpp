@@ -4,10 +4,12 @@
 #include <string>
 #include <unordered_set>
 
+#include "core/linear_filter.h"
 #include "core/serving.h"
 #include "pg/arguments.h"
 #include "pg/cpp_guard.h"
 #include "pg/kept_plans.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_cache.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
@@ -51,7 +53,12 @@ void emit(const ResultSet &rs, const Ranked &ranked) {
 }  // namespace
 
 Ranked recommend_for_user(const ModelRecord &record, const UserRequest &r) {
-    SeenItems seen = r.exclude_seen ? read_seen(record, r.user) : SeenItems{nullptr, 0, 0};
+    // A linear filter scores anyone from their items as the source has them
+    // now, so it reads them whether or not they are excluded.
+    const bool linear = is_linear_filter(record);
+    SeenItems seen =
+        r.exclude_seen || linear ? read_seen(record, r.user) : SeenItems{nullptr, 0, 0};
+    const size_t history = seen.count;
     if (r.n_exclude > 0) {  // excluded items are treated like seen ones
         seen.ids = static_cast<int64 *>(
             seen.ids ? repalloc(seen.ids, sizeof(int64) * (seen.count + r.n_exclude))
@@ -62,10 +69,21 @@ Ranked recommend_for_user(const ModelRecord &record, const UserRequest &r) {
     const core::ModelView *model = &serving_model(record);
     Ranked ranked = allocate_ranked(static_cast<int>(std::min<int64>(r.k, record.items)));
     call_cpp([&] {
-        const auto excluded = core::known_items(*model, seen.ids, seen.count);
+        const size_t kept = r.exclude_seen ? 0 : history;  // seen but not excluded
+        const auto excluded = core::known_items(*model, seen.ids + kept, seen.count - kept);
         std::vector<int32_t> candidates;
         if (r.include) candidates = core::known_items(*model, r.include, r.n_include);
         const std::vector<int32_t> *only = r.include ? &candidates : nullptr;
+        if (model->linear) {
+            const auto items = core::known_items(*model, seen.ids, history);
+            // Nothing the model knows: the most popular items, as for a new user.
+            copy_ranked(*model,
+                        items.empty()
+                            ? core::popular(*model, r.k, excluded, only)
+                            : core::recommend_from_items(*model, items, r.k, excluded, only),
+                        ranked);
+            return;
+        }
         const int32_t u = model->user_index(r.user);
         // A user the model has not seen gets the most popular items.
         copy_ranked(*model,
@@ -148,10 +166,18 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
         // rating model, as the top rating: "liked".
         std::vector<float> values(n_items, implicit ? 1.0f : record.rating_max);
         if (ratings) values.assign(ratings, ratings + n_ratings);
+        const auto excluded = core::known_items(*model, items, n_items);
+        if (model->linear) {  // who interacted with what: ratings play no part
+            copy_ranked(*model,
+                        excluded.empty()
+                            ? core::popular(*model, k, excluded)
+                            : core::recommend_from_items(*model, excluded, k, excluded),
+                        ranked);
+            return;
+        }
         const core::FoldInOptions options = fold_in_options(record);
         float bias;
         Eigen::VectorXf x;
-        const auto excluded = core::known_items(*model, items, n_items);
         // Nothing the model knows: the most popular items, as for a new user.
         copy_ranked(*model,
                     core::fold_in(*model, items, values.data(), n_items, options, bias, x)
@@ -175,9 +201,23 @@ extern "C" Datum cfrec_predict(PG_FUNCTION_ARGS) {
 
     const PinnedSpi spi = connect_spi();
     ModelRecord record = find_model(schema, name);
+    // A linear filter's score comes from the user's items as they are now.
+    const SeenItems seen =
+        is_linear_filter(record) ? read_seen(record, user) : SeenItems{nullptr, 0, 0};
     const core::ModelView *model = &serving_model(record);
     float prediction = 0.0f;
-    call_cpp([&] { prediction = core::predict(*model, user, item); });
+    call_cpp([&] {
+        if (!model->linear) {
+            prediction = core::predict(*model, user, item);
+            return;
+        }
+        const int32_t i = model->item_index(item);
+        const auto items = core::known_items(*model, seen.ids, seen.count);
+        if (i < 0 || items.empty()) return;  // nothing to say, as for an unknown id
+        std::vector<float> scores(model->item_ids.size());
+        model->linear->score(model->item_factors, items.data(), items.size(), scores.data());
+        prediction = scores[i];
+    });
     finish_spi(spi);
     PG_RETURN_FLOAT4(prediction);
 }
@@ -197,7 +237,11 @@ extern "C" Datum cfrec_similar_items(PG_FUNCTION_ARGS) {
     call_cpp([&] {
         // An item the model does not know has no vector, hence no neighbours.
         const int32_t i = model->item_index(item);
-        if (i >= 0) copy_ranked(*model, core::similar_items(*model, i, k), ranked);
+        if (i >= 0)
+            copy_ranked(*model,
+                        model->linear ? core::operator_neighbours(*model, i, k)
+                                      : core::similar_items(*model, i, k),
+                        ranked);
     });
     emit(rs, ranked);
     finish_spi(spi);

@@ -1,3 +1,4 @@
+#include "pg/linear_filter_rows.h"
 #include "pg/shared_cache.h"
 
 #include <memory>
@@ -407,6 +408,9 @@ void shared_cache_init() {
 const core::ModelView *shared_model(const ModelRecord &r) {
     const int64 limit = static_cast<int64>(cfrec_shared_cache_size_mb) * 1024 * 1024;
     if (limit == 0 || strlen(r.name) >= kNameBytes) return nullptr;
+    // A linear filter's interactions have no place in the blob's layout yet:
+    // each backend keeps its own copy.
+    if (is_linear_filter(r)) return nullptr;
     // A model that cannot fit is not read from its tables only to find out.
     const int64 f = r.factors;
     const int64 estimate = r.users * (12 + 4 * f) + r.items * (24 + 6 * f) + 4 * f * f;

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "core/feature_map.h"
+#include "core/linear_filter.h"
 #include "core/model_patch.h"
 #include "core/trainer.h"
 #include "pg/arguments.h"
@@ -113,16 +114,21 @@ core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
              errhint("Use algorithm => 'als' (alternating least squares, both feedback kinds), "
                      "'svd' (SGD-fitted biased factors, ratings only), 'svdpp' (SVD++: SVD "
-                     "plus what each user rated, ratings only) or 'graph_filter' (a "
-                     "low-pass filter on the item graph, implicit feedback only).")));
+                     "plus what each user rated, ratings only), 'graph_filter' (a "
+                     "low-pass filter on the item graph, implicit feedback only) or "
+                     "'linear_filter' (the exact linear filter on the item graph, implicit "
+                     "feedback only).")));
     pg_unreachable();
 }
 
-// NULL: explicit, except for the graph filter, which only takes implicit.
+bool graph_filter_kind(core::Algorithm algorithm) {
+    return algorithm == core::Algorithm::GraphFilter || algorithm == core::Algorithm::LinearFilter;
+}
+
+// NULL: explicit, except for the graph filters, which only take implicit.
 core::Feedback feedback_argument(FunctionCallInfo fcinfo, core::Algorithm algorithm) {
     if (PG_ARGISNULL(kFeedback))
-        return algorithm == core::Algorithm::GraphFilter ? core::Feedback::Implicit
-                                                         : core::Feedback::Explicit;
+        return graph_filter_kind(algorithm) ? core::Feedback::Implicit : core::Feedback::Explicit;
     const char *kind = text_argument(fcinfo, kFeedback, "feedback");
     if (strcmp(kind, "explicit") == 0) return core::Feedback::Explicit;
     if (strcmp(kind, "implicit") == 0) return core::Feedback::Implicit;
@@ -139,12 +145,13 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Algorithm algorit
     core::TrainOptions o = core::default_options(algorithm, feedback);
     require_argument(fcinfo, kSeed, "seed");
     require_argument(fcinfo, kLearningRate, "learning_rate");
-    if (algorithm == core::Algorithm::GraphFilter && !PG_ARGISNULL(kRegularization))
+    if (graph_filter_kind(algorithm) && !PG_ARGISNULL(kRegularization))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("regularization does not apply to algorithm 'graph_filter'"),
-                        errhint("The graph filter's arguments are factors (its rank) and alpha "
-                                "(the weight of its ideal low-pass part); leave "
-                                "regularization out.")));
+                        errmsg("regularization does not apply to algorithm '%s'",
+                               core::algorithm_name(algorithm)),
+                        errhint("A graph filter's arguments are factors (its rank), iterations "
+                                "(passes over the data for its spectrum) and alpha (the weight "
+                                "of its ideal low-pass part); leave regularization out.")));
     o.learning_rate = PG_GETARG_FLOAT8(kLearningRate);
     if (!PG_ARGISNULL(kFactors)) o.factors = PG_GETARG_INT32(kFactors);
     o.fit_factors_to_data = PG_ARGISNULL(kFactors);
@@ -242,9 +249,9 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const core::Algorithm algorithm = algorithm_argument(fcinfo);
     const core::Feedback feedback = feedback_argument(fcinfo, algorithm);
     const bool implicit = feedback == core::Feedback::Implicit;
-    // The graph filter reads who interacted with what, never a strength.
+    // Graph filters read who interacted with what, never a strength.
     const char *rating_column =
-        algorithm == core::Algorithm::GraphFilter
+        graph_filter_kind(algorithm)
             ? nullptr
             : nullable_text_argument(fcinfo, kRatingColumn, "rating_column");
     const core::TrainOptions options = options_from(fcinfo, algorithm, feedback);
@@ -269,6 +276,11 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     const TrainingSource source =
         describe_source(relation, user_column, item_column, rating_column);
     GivenFeatures features = describe_given_features(fcinfo);
+    if (features.count > 0 && algorithm == core::Algorithm::LinearFilter)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("algorithm 'linear_filter' takes no item or user features"),
+                        errhint("Train with algorithm => 'als' to give items or users "
+                                "features.")));
     const char *watermark_column =
         nullable_text_argument(fcinfo, kWatermarkColumn, "watermark_column");
     const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;
@@ -367,7 +379,7 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     record.global_mean = m.global_mean;
     record.rating_min = m.rating_min;
     record.rating_max = m.rating_max;
-    record.users = static_cast<int64>(m.user_ids.size());
+    record.users = static_cast<int64>(m.linear ? m.linear->row_ids().size() : m.user_ids.size());
     record.items = static_cast<int64>(m.item_ids.size());
     record.interactions = counts.rows_used - duplicates;
     record.loss = loss;

@@ -2,6 +2,7 @@
 // newer than the model's watermark, then move the watermark.
 #include "pg/arguments.h"
 #include "pg/catalog_writer.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
 #include "pg/refresh.h"
@@ -28,6 +29,9 @@ Datum update(FunctionCallInfo fcinfo, TrainingLog *log) {
     lock_model(schema, name);  // serialised with trainings and other updates of this model
     const ModelRecord record = find_model(schema, name, Access::Change);
     log->model = name;  // only now: nobody logs failures against another's model
+    refuse_linear_filter(record, "cfrec_update",
+                         "A linear filter counts new interactions of the items it knows at the "
+                         "next call; train it again with cfrec_train to add new items.");
     if (record.watermark_column == nullptr)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("cfrec model \"%s\" has no watermark column", name),

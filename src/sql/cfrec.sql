@@ -153,6 +153,23 @@ REVOKE ALL ON @extschema@.cfrec_feature_source, @extschema@.cfrec_feature_factor
 
 GRANT SELECT ON @extschema@.cfrec_feature_source, @extschema@.cfrec_feature_factors TO PUBLIC;
 
+-- A linear filter's training interactions (cfrec_train with algorithm =>
+-- 'linear_filter'): one row per training user, their items ascending. The
+-- filter scores anyone through them, so they are part of the model, like its
+-- factor rows; it keeps no user vectors.
+CREATE TABLE @extschema@.cfrec_linear_filter_rows (
+    model   text NOT NULL,
+    user_id bigint NOT NULL,
+    items   bigint[] NOT NULL,
+    PRIMARY KEY (model, user_id)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cfrec_linear_filter_rows', '');
+
+REVOKE ALL ON @extschema@.cfrec_linear_filter_rows FROM PUBLIC;
+
+GRANT SELECT ON @extschema@.cfrec_linear_filter_rows TO PUBLIC;
+
 -- One row per cfrec_train and cfrec_update call, whatever its outcome. A
 -- success is written in the caller's transaction (it rolls back with the
 -- model); an error or a cancel is written by a background worker, because
@@ -306,6 +323,11 @@ CREATE POLICY cfrec_feature_source_read ON @extschema@.cfrec_feature_source FOR 
 ALTER TABLE @extschema@.cfrec_feature_factors ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY cfrec_feature_factors_read ON @extschema@.cfrec_feature_factors FOR SELECT
+    USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
+
+ALTER TABLE @extschema@.cfrec_linear_filter_rows ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY cfrec_linear_filter_rows_read ON @extschema@.cfrec_linear_filter_rows FOR SELECT
     USING (model = ANY (ARRAY(SELECT @extschema@.cfrec_readable_models())));
 
 -- The log: rows of readable models, and one's own runs.

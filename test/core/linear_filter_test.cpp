@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 
 #include "core/errors.h"
+#include "core/explain.h"
 #include "core/linear_filter.h"
+#include "core/serving.h"
 #include "small_models.h"
 #include "test_data.h"
 
@@ -11,29 +14,47 @@ using namespace cfrec;
 
 namespace {
 
-struct Dense {
-    Eigen::MatrixXd normalized;  // R~ = D_u^-1/2 R D_i^-1/2
-    Eigen::VectorXd item_degree;
-};
-
-Dense dense(const core::Interactions &d) {
-    Dense out{Eigen::MatrixXd::Zero(d.by_user.rows(), d.by_item.rows()),
-              Eigen::VectorXd(d.by_item.rows())};
-    for (int32_t i = 0; i < d.by_item.rows(); ++i) out.item_degree[i] = d.by_item.row_size(i);
+// R~ = D_u^-1/2 R D_i^-1/2 as a dense matrix, R the 0/1 interaction matrix.
+Eigen::MatrixXd normalized_dense(const core::Interactions &d) {
+    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(d.by_user.rows(), d.by_item.rows());
     for (int32_t u = 0; u < d.by_user.rows(); ++u)
         for (int64_t k = d.by_user.indptr[u]; k < d.by_user.indptr[u + 1]; ++k) {
             const int32_t i = d.by_user.indices[k];
-            out.normalized(u, i) =
-                1.0 / std::sqrt(double(d.by_user.row_size(u)) * out.item_degree[i]);
+            r(u, i) =
+                1.0 / std::sqrt(double(d.by_user.row_size(u)) * double(d.by_item.row_size(i)));
         }
-    return out;
+    return r;
 }
 
-std::vector<float> scores_of(const core::LinearFilter &f, const std::vector<int32_t> &items) {
-    std::vector<float> scores(f.items()), scratch(f.users(), 0.0f);
-    f.score(items.data(), items.size(), scores.data(), scratch);
-    for (float s : scratch) EXPECT_EQ(s, 0.0f) << "the scratch is handed back zeroed";
-    return scores;
+core::Interactions communities() {
+    return test::build(test::communities(), core::DuplicatePolicy::Sum);
+}
+
+// Two communities almost apart: what each user liked, and one visit to the
+// other side for every tenth user. R~'s second singular value is then close
+// to its first.
+core::Interactions almost_apart() {
+    const test::Triplets all = test::communities();
+    test::Triplets t;
+    for (size_t r = 0; r < all.users.size(); ++r)
+        if (all.values[r] >= 4.0f) t.add(all.users[r], all.items[r], 1.0f);
+    for (int64_t u = 0; u < 100; u += 10) t.add(u, u < 50 ? 45 : 15, 1.0f);
+    return test::build(t, core::DuplicatePolicy::Sum);
+}
+
+core::FactorModel train(const core::Interactions &data, int rank, int passes = 3) {
+    core::TrainOptions o =
+        core::default_options(core::Algorithm::LinearFilter, core::Feedback::Implicit);
+    o.factors = rank;
+    o.iterations = passes;
+    auto trainer = core::make_trainer(data, o);
+    for (int it = 0; it < passes; ++it) trainer->step(test::never_stop);
+    return trainer->take_model();
+}
+
+std::vector<int32_t> items_of(const core::FactorModel &m, int32_t row) {
+    const core::Csr &rows = m.linear->rows();
+    return {rows.indices.begin() + rows.indptr[row], rows.indices.begin() + rows.indptr[row + 1]};
 }
 
 Eigen::RowVectorXd row_of(const std::vector<int32_t> &items, int32_t n) {
@@ -44,71 +65,174 @@ Eigen::RowVectorXd row_of(const std::vector<int32_t> &items, int32_t n) {
 
 }  // namespace
 
-// With no low-rank terms, the scores are r R~^T R~ exactly, whatever the rank.
+TEST(LinearFilter, KeepsTheInteractionsAndTheSpectrum) {
+    const core::Interactions data = communities();
+    const core::FactorModel m = train(data, 8);
+    ASSERT_TRUE(m.linear);
+    EXPECT_TRUE(m.user_ids.empty()) << "no user vectors: anyone is scored from their items";
+    EXPECT_EQ(m.linear->row_ids(), data.user_ids);
+    EXPECT_EQ(m.linear->rows().indices, data.by_user.indices);
+    EXPECT_EQ(m.item_factors.rows(), 60);
+    EXPECT_EQ(m.item_factors.cols(), 8);
+    EXPECT_EQ(m.linear->singular_values().size(), 8);
+    EXPECT_NEAR(m.linear->singular_values()[0], 1.0, 1e-4) << "R~'s top singular value is 1";
+}
+
+// The linear term is r R~^T R~ exactly, whatever the rank.
 TEST(LinearFilter, LinearTermIsExact) {
-    const core::Interactions data = test::build(test::communities(), core::DuplicatePolicy::Sum);
-    core::LinearFilterOptions o;
-    o.rank = 4;
-    o.passes = 1;
-    o.ideal = 0.0;
-    o.sharpening = 0.0;
-    const core::LinearFilter f(data, o, test::never_stop);
-    const Dense d = dense(data);
-    const Eigen::MatrixXd p = d.normalized.transpose() * d.normalized;
+    const core::Interactions data = communities();
+    const core::FactorModel m = train(data, 4, 1);
+    const Eigen::MatrixXd r = normalized_dense(data);
+    const Eigen::MatrixXd p = r.transpose() * r;
     for (const std::vector<int32_t> &items :
          {std::vector<int32_t>{0, 5, 31}, std::vector<int32_t>{59}, std::vector<int32_t>{}}) {
-        const std::vector<float> got = scores_of(f, items);
-        const Eigen::RowVectorXd want = row_of(items, f.items()) * p;
-        for (int32_t i = 0; i < f.items(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
+        std::vector<float> got(60);
+        m.linear->linear_scores(items.data(), items.size(), got.data());
+        const Eigen::RowVectorXd want = row_of(items, 60) * p;
+        for (int32_t i = 0; i < 60; ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << i;
     }
 }
 
-// At full rank V V^T is the projection onto R~'s row space and V S^4 V^T
-// is (R~^T R~)^2, so the whole formula can be checked densely.
+// At full rank V V^T is the projection onto R~'s row space (here all of it:
+// 60 items, 100 users) and the low-rank terms cover the whole spectrum of
+// P = R~^T R~, so the model is g(P) + ideal I with g(x) = x - s x^2 up to
+// x = 1/2s and 1/4s past it, checked densely through P's eigenvectors.
 TEST(LinearFilter, MatchesTheDenseFormulaAtFullRank) {
-    const core::Interactions data = test::build(test::communities(), core::DuplicatePolicy::Sum);
-    core::LinearFilterOptions o;
-    o.rank = 60;
-    o.passes = 3;
-    const core::LinearFilter f(data, o, test::never_stop);
-    const Dense d = dense(data);
-    const Eigen::MatrixXd p = d.normalized.transpose() * d.normalized;
-    // R~ has full column rank here (60 items, 100 users), so the projection is I.
-    const Eigen::MatrixXd ideal = Eigen::MatrixXd::Identity(60, 60);
-    const Eigen::MatrixXd filter = p - o.sharpening * p * p + o.ideal * ideal;
+    const core::Interactions data = almost_apart();
+    const core::FactorModel m = train(data, 60);
+    const core::ModelView v = m.view();
+    const Eigen::MatrixXd r = normalized_dense(data);
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(r.transpose() * r);
+    const double s = core::kLinearFilterSharpening;
+    Eigen::VectorXd g = eigen.eigenvalues();
+    for (Eigen::Index k = 0; k < g.size(); ++k)
+        g[k] = g[k] <= 0.5 / s ? g[k] - s * g[k] * g[k] : 0.25 / s;
+    EXPECT_GT(eigen.eigenvalues()[g.size() - 2], 0.5 / s) << "two components reach the clamp";
+    const Eigen::MatrixXd filter =
+        eigen.eigenvectors() * g.asDiagonal() * eigen.eigenvectors().transpose() +
+        core::kLinearFilterIdeal * Eigen::MatrixXd::Identity(60, 60);
     for (int32_t u : {0, 42, 77}) {
-        const std::vector<int32_t> items(f.user_items_begin(u), f.user_items_end(u));
+        const std::vector<int32_t> items = items_of(m, u);
         ASSERT_FALSE(items.empty());
-        const std::vector<float> got = scores_of(f, items);
-        const Eigen::RowVectorXd want = row_of(items, f.items()) * filter;
-        for (int32_t i = 0; i < f.items(); ++i) EXPECT_NEAR(got[i], want[i], 2e-4) << u << " " << i;
+        std::vector<float> got(60);
+        m.linear->score(v.item_factors, items.data(), items.size(), got.data());
+        const Eigen::RowVectorXd want = row_of(items, 60) * filter;
+        for (int32_t i = 0; i < 60; ++i) EXPECT_NEAR(got[i], want[i], 2e-4) << u << " " << i;
     }
 }
 
-// Ranking follows the communities: someone with items of the first half
-// scores the rest of that half above the other half.
-TEST(LinearFilter, RanksTheUsersCommunityFirst) {
-    const core::Interactions data = test::build(test::communities(), core::DuplicatePolicy::Sum);
-    core::LinearFilterOptions o;
-    o.rank = 8;
-    const core::LinearFilter f(data, o, test::never_stop);
-    const std::vector<float> s = scores_of(f, {1, 2, 3});
-    double first = 0, second = 0;
-    for (int32_t i = 4; i < 30; ++i) first += s[i];
-    for (int32_t i = 30; i < 60; ++i) second += s[i];
-    EXPECT_GT(first / 26, 2 * second / 30);
+// Where a community is almost apart, sharpening must not rank the other
+// community's items above the user's own.
+TEST(LinearFilter, KeepsAUserInTheirCommunity) {
+    const core::FactorModel m = train(almost_apart(), 60);
+    for (int32_t u : {1, 33, 61, 99}) {
+        const std::vector<int32_t> items = items_of(m, u);
+        const auto top = core::recommend_from_items(m.view(), items, 5, items);
+        for (const auto &s : top) EXPECT_EQ(s.index < 30, u < 50) << u << " " << s.index;
+    }
 }
 
-TEST(LinearFilter, RefusesARankAboveTheData) {
-    const core::Interactions data = test::build(test::communities(), core::DuplicatePolicy::Sum);
-    core::LinearFilterOptions o;
-    o.rank = 61;
-    EXPECT_THROW(core::LinearFilter(data, o, test::never_stop), core::Error);
+TEST(LinearFilter, RecommendsFromItemsWithExclusionsAndCandidates) {
+    const core::FactorModel m = train(communities(), 8);
+    const core::ModelView v = m.view();
+    const std::vector<int32_t> items{1, 2, 3};
+    std::vector<float> scores(60);
+    m.linear->score(v.item_factors, items.data(), items.size(), scores.data());
+    const auto top = core::recommend_from_items(v, items, 5, items);
+    ASSERT_EQ(top.size(), 5u);
+    for (const auto &s : top) {
+        EXPECT_LT(s.index, 30) << "the user's community first";
+        EXPECT_FLOAT_EQ(s.score, scores[s.index]);
+        EXPECT_FALSE(std::count(items.begin(), items.end(), s.index)) << "excluded";
+    }
+    const std::vector<int32_t> include{2, 40, 50, 55};
+    const auto only = core::recommend_from_items(v, items, 10, items, &include);
+    ASSERT_EQ(only.size(), 3u) << "2 is excluded";
+    for (const auto &s : only) EXPECT_TRUE(s.index == 40 || s.index == 50 || s.index == 55);
+}
+
+TEST(LinearFilter, RecommendsForManyAsForOne) {
+    const core::FactorModel m = train(communities(), 8);
+    const core::ModelView v = m.view();
+    core::Csr rows;  // users 0 and 5 as trained, then someone with nothing known
+    for (int32_t u : {0, 5}) {
+        const auto items = items_of(m, u);
+        rows.indices.insert(rows.indices.end(), items.begin(), items.end());
+        rows.indptr.push_back(static_cast<int64_t>(rows.indices.size()));
+    }
+    rows.indptr.push_back(static_cast<int64_t>(rows.indices.size()));
+    const auto many = core::recommend_many_from_items(v, 1, 3, 4, rows, true, 2, test::never_stop);
+    ASSERT_EQ(many.count, (std::vector<int32_t>{4, 4}));
+    const auto one = core::recommend_from_items(v, items_of(m, 5), 4, items_of(m, 5));
+    for (size_t j = 0; j < one.size(); ++j) {
+        EXPECT_EQ(many.items[j].index, one[j].index);
+        EXPECT_EQ(many.items[j].score, one[j].score);
+    }
+    const auto popular = core::popular(v, 4, {});
+    for (size_t j = 0; j < popular.size(); ++j)
+        EXPECT_EQ(many.items[4 + j].index, popular[j].index);
+    // Without exclusion a user's own items compete (and, scored from
+    // themselves, come first).
+    const auto with_seen =
+        core::recommend_many_from_items(v, 0, 1, 4, rows, false, 1, test::never_stop);
+    const auto own = items_of(m, 0);
+    EXPECT_TRUE(std::count(own.begin(), own.end(), with_seen.items[0].index));
+}
+
+TEST(LinearFilter, SharesAddUpToTheScore) {
+    const core::Interactions data = communities();
+    const core::FactorModel m = train(data, 8);
+    const core::ModelView v = m.view();
+    const std::vector<int64_t> ids{data.item_ids[3], data.item_ids[9], data.item_ids[40], 9999};
+    std::vector<float> scores(60);
+    const std::vector<int32_t> known{3, 9, 40};
+    m.linear->score(v.item_factors, known.data(), known.size(), scores.data());
+    for (int32_t i : {0, 12, 44}) {
+        const core::Explanation e = core::explain_linear(v, i, ids.data(), ids.size());
+        EXPECT_FLOAT_EQ(e.score, scores[i]);
+        ASSERT_EQ(e.items.size(), 3u) << "the unknown id is left out";
+        double sum = 0;
+        for (const auto &c : e.items) {
+            std::vector<float> alone(60);
+            m.linear->score(v.item_factors, &c.item, 1, alone.data());
+            EXPECT_NEAR(c.value, alone[i], 1e-6) << "a share is the item's score alone";
+            sum += c.value;
+        }
+        EXPECT_NEAR(sum, e.score, 1e-6);
+        EXPECT_NEAR(e.remainder, 0.0, 1e-6);
+    }
+}
+
+TEST(LinearFilter, NeighboursAreTheOperatorsRow) {
+    const core::Interactions data = communities();
+    const core::FactorModel m = train(data, 8);
+    const Eigen::MatrixXd r = normalized_dense(data);
+    const Eigen::RowVectorXd row = (r.transpose() * r).row(7);
+    const auto top = core::operator_neighbours(m.view(), 7, 59);
+    ASSERT_EQ(top.size(), 59u) << "every item but itself";
+    for (size_t k = 0; k < top.size(); ++k) {
+        EXPECT_NE(top[k].index, 7);
+        EXPECT_NEAR(top[k].score, row[top[k].index], 1e-5);
+        if (k > 0) {
+            EXPECT_GE(top[k - 1].score, top[k].score);
+        }
+    }
+}
+
+TEST(LinearFilter, RefusesRatingsAndARankAboveTheData) {
+    const core::Interactions data = communities();
+    core::TrainOptions o =
+        core::default_options(core::Algorithm::LinearFilter, core::Feedback::Explicit);
+    EXPECT_THROW(core::make_trainer(data, o), core::Error);
+    o = core::default_options(core::Algorithm::LinearFilter, core::Feedback::Implicit);
+    o.factors = 61;
+    EXPECT_THROW(core::make_trainer(data, o), core::Error);
 }
 
 TEST(LinearFilter, StopsWhenCancelled) {
-    const core::Interactions data = test::build(test::communities(), core::DuplicatePolicy::Sum);
-    core::LinearFilterOptions o;
-    o.rank = 8;
-    EXPECT_THROW(core::LinearFilter(data, o, [] { return true; }), core::Cancelled);
+    core::TrainOptions o =
+        core::default_options(core::Algorithm::LinearFilter, core::Feedback::Implicit);
+    o.factors = 8;
+    auto trainer = core::make_trainer(communities(), o);
+    EXPECT_THROW(trainer->step([] { return true; }), core::Cancelled);
 }
