@@ -23,15 +23,20 @@ GraphFilter::GraphFilter(Interactions data, const TrainOptions &options)
       options_(options),
       solver_(data_, fitted_rank(data_, options), options.seed) {}
 
-IterationReport GraphFilter::step(const StopCheck &stop) {
+IterationReport spectrum_pass(ItemSpectrumSolver &solver, int iteration, int threads,
+                              const StopCheck &stop) {
     const auto started = std::chrono::steady_clock::now();
     IterationReport r;
-    r.iteration = ++iteration_;
-    r.loss = solver_.iterate(resolve_threads(options_.threads), stop);
-    stop_ = stop;  // take_model() is asked without one
+    r.iteration = iteration;
+    r.loss = solver.iterate(threads, stop);
     r.rmse = std::numeric_limits<double>::quiet_NaN();
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
+}
+
+IterationReport GraphFilter::step(const StopCheck &stop) {
+    stop_ = stop;  // take_model() is asked without one
+    return spectrum_pass(solver_, ++iteration_, resolve_threads(options_.threads), stop);
 }
 
 FactorMatrix graph_filter_items(const ItemSpectrum &spectrum, double alpha) {

@@ -31,6 +31,12 @@ class GraphFilter : public Trainer {
     StopCheck stop_;  // step()'s, for take_model(), which the Trainer interface asks without one
 };
 
+// One pass of a graph filter's spectrum solver as a training iteration
+// (the graph and linear filters train alike): loss is the share of R~'s
+// energy the basis misses.
+IterationReport spectrum_pass(ItemSpectrumSolver &solver, int iteration, int threads,
+                              const StopCheck &stop);
+
 // beta above: measured on Yelp2018, ml-latest-small and synthetic
 // check-ins, it gains 1-3% of Recall@20 on each (bench/RESULTS.md).
 constexpr float kPopularityExponent = 0.1f;

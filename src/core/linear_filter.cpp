@@ -1,11 +1,10 @@
 #include "core/linear_filter.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <limits>
 
 #include "core/als_common.h"
+#include "core/graph_filter.h"
 #include "core/serving.h"
 #include "core/spectrum.h"
 
@@ -159,14 +158,8 @@ LinearFilterTrainer::LinearFilterTrainer(Interactions data, const TrainOptions &
 }
 
 IterationReport LinearFilterTrainer::step(const StopCheck &stop) {
-    const auto started = std::chrono::steady_clock::now();
-    IterationReport r;
-    r.iteration = ++iteration_;
-    r.loss = solver_->iterate(resolve_threads(options_.threads), stop);
-    stop_ = stop;
-    r.rmse = std::numeric_limits<double>::quiet_NaN();
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return r;
+    stop_ = stop;  // take_model() is asked without one
+    return spectrum_pass(*solver_, ++iteration_, resolve_threads(options_.threads), stop);
 }
 
 FactorModel LinearFilterTrainer::take_model() {

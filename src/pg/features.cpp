@@ -185,9 +185,7 @@ FeatureTable read_features(const FeatureSource &source) {
 }
 
 bool feature_tables_exist(const char *schema) {
-    const Oid catalog = model_catalog(schema);
-    return OidIsValid(catalog) &&
-           OidIsValid(get_relname_relid("cfrec_feature_factors", get_rel_namespace(catalog)));
+    return catalog_has_table(schema, "cfrec_feature_factors");
 }
 
 void delete_features(const char *schema, const char *model) {

@@ -42,9 +42,7 @@ void refuse_linear_filter(const ModelRecord &record, const char *what, const cha
 }
 
 bool linear_filter_rows_exist(const char *schema) {
-    const Oid catalog = model_catalog(schema);
-    return OidIsValid(catalog) &&
-           OidIsValid(get_relname_relid("cfrec_linear_filter_rows", get_rel_namespace(catalog)));
+    return catalog_has_table(schema, "cfrec_linear_filter_rows");
 }
 
 void delete_linear_filter_rows(const char *schema, const char *name) {

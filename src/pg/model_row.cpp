@@ -132,6 +132,12 @@ Oid model_catalog(const char *schema) {
     return get_relname_relid("cfrec_model", get_namespace_oid(unquoted(schema), true));
 }
 
+bool catalog_has_table(const char *schema, const char *table) {
+    const Oid catalog = model_catalog(schema);
+    return OidIsValid(catalog) &&
+           OidIsValid(get_relname_relid(table, get_rel_namespace(catalog)));
+}
+
 const char *catalog_schema(Oid catalog) {
     const char *name = get_namespace_name(get_rel_namespace(catalog));
     if (name == nullptr)

@@ -13,6 +13,10 @@ struct ModelRow {
 // cfrec_model in `schema` (as quote_identifier gives it), or InvalidOid.
 Oid model_catalog(const char *schema);
 
+// Whether cfrec's table `table` exists beside that catalog: tables added by
+// later versions are missing from databases not yet updated.
+bool catalog_has_table(const char *schema, const char *table);
+
 // The schema of the cfrec_model table `catalog`, quoted for SQL: a model
 // read once is named by this OID from then on, so serving code carries no
 // schema text of its own. ERROR when the extension was dropped meanwhile.

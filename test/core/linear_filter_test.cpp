@@ -11,20 +11,9 @@
 #include "test_data.h"
 
 using namespace cfrec;
+using test::normalized_dense;
 
 namespace {
-
-// R~ = D_u^-1/2 R D_i^-1/2 as a dense matrix, R the 0/1 interaction matrix.
-Eigen::MatrixXd normalized_dense(const core::Interactions &d) {
-    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(d.by_user.rows(), d.by_item.rows());
-    for (int32_t u = 0; u < d.by_user.rows(); ++u)
-        for (int64_t k = d.by_user.indptr[u]; k < d.by_user.indptr[u + 1]; ++k) {
-            const int32_t i = d.by_user.indices[k];
-            r(u, i) =
-                1.0 / std::sqrt(double(d.by_user.row_size(u)) * double(d.by_item.row_size(i)));
-        }
-    return r;
-}
 
 core::Interactions communities() {
     return test::build(test::communities(), core::DuplicatePolicy::Sum);

@@ -1,11 +1,26 @@
 // Small trained models with planted structure, shared by the core tests.
 #pragma once
 
+#include <Eigen/Core>
+#include <cmath>
+
 #include "core/serving.h"
 #include "core/trainer.h"
 #include "test_data.h"
 
 namespace cfrec::test {
+
+// R~ = D_u^-1/2 R D_i^-1/2 as a dense matrix, R the 0/1 interaction matrix.
+inline Eigen::MatrixXd normalized_dense(const core::Interactions &d) {
+    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(d.by_user.rows(), d.by_item.rows());
+    for (int32_t u = 0; u < d.by_user.rows(); ++u)
+        for (int64_t k = d.by_user.indptr[u]; k < d.by_user.indptr[u + 1]; ++k) {
+            const int32_t i = d.by_user.indices[k];
+            r(u, i) =
+                1.0 / std::sqrt(double(d.by_user.row_size(u)) * double(d.by_item.row_size(i)));
+        }
+    return r;
+}
 
 // Users 0..49 like items 0..29 and dislike 30..59; users 50..99 the other
 // way round. Each user rates half their liked items 4-5 and a fifth of the
