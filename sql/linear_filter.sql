@@ -103,11 +103,13 @@ SELECT cfrec_train('lf_visits', 'lf_bad', algorithm => 'linear_filter', item_fea
 SELECT count(*) AS bad_models FROM cfrec_model WHERE name = 'lf_bad';
 
 -- Rows that disagree with the catalog are refused when a backend loads the
--- model, never served (only cfrec's catalog owner can write them).
+-- model, never served (only cfrec's catalog owner can write them). Loads by
+-- this backend: a shared copy, checked when it was loaded, would be read.
 UPDATE cfrec_linear_filter_rows SET items = items || 99999::bigint WHERE model = 'lf_split' AND user_id = 1;
 \c
 \set VERBOSITY terse
 SET client_min_messages = warning;
+SET cfrec.shared_cache_size = 0;
 SELECT count(*) FROM cfrec_recommend(1, 3, 'lf_split');
 UPDATE cfrec_linear_filter_rows SET items = array_remove(items, 99999::bigint) WHERE model = 'lf_split' AND user_id = 1;
 UPDATE cfrec_linear_filter_rows SET items = items[2:] || items[1] WHERE model = 'lf_split' AND user_id = 2;

@@ -198,7 +198,7 @@ void run(const core::Interactions &data, const Lists &test, const Config &c) {
             return;
         }
         scores.resize(n, items);
-        const core::Csr &rows = m.linear->rows();  // training users, in the same order
+        const core::PatternView &rows = m.linear->rows();  // training users, in the same order
         for (int32_t r = 0; r < n; ++r) {
             const auto t = std::chrono::steady_clock::now();
             const std::vector<int32_t> seen(rows.indices.begin() + rows.indptr[b + r],

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "core/als_common.h"
 #include "core/graph_filter.h"
@@ -26,23 +27,39 @@ Csr transposed(const Csr &rows, int32_t columns) {
     return out;
 }
 
+Eigen::Map<const Eigen::RowVectorXf> weights(Span<float> w) {
+    return {w.data(), static_cast<Eigen::Index>(w.size())};
+}
+
 }  // namespace
 
+struct LinearFilter::Owned {
+    std::vector<int64_t> row_ids;
+    Csr by_user, by_item;
+    std::vector<float> inv_sqrt_item_degree, inv_user_degree, ideal_weight, sharpen_weight;
+};
+
+LinearFilter::LinearFilter(const LinearFilterArrays &arrays) : a_(arrays) {}
+
+LinearFilter::~LinearFilter() = default;
+
 LinearFilter::LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorMatrix &factors,
-                           double ideal, double sharpening)
-    : row_ids_(std::move(row_ids)),
-      by_user_(std::move(rows)),
-      by_item_(transposed(by_user_, static_cast<int32_t>(factors.rows()))),
-      singular_values_(factors.colwise().norm().transpose()) {
-    by_user_.values.clear();
+                           double ideal, double sharpening) {
+    auto o = std::make_unique<Owned>();
+    o->row_ids = std::move(row_ids);
+    o->by_user = std::move(rows);
+    o->by_user.values.clear();
+    o->by_item = transposed(o->by_user, static_cast<int32_t>(factors.rows()));
+    const Eigen::VectorXf singular_values = factors.colwise().norm().transpose();
     // Directions with no singular value (data of lower rank than asked for)
     // are arbitrary: they get no weight, as in the graph filter.
-    const float tiny = 1e-4f * std::max(singular_values_.maxCoeff(), 1e-30f);
-    ideal_weight_.resize(singular_values_.size());
-    sharpen_weight_.resize(singular_values_.size());
-    for (Eigen::Index k = 0; k < singular_values_.size(); ++k) {
-        const float s2 = singular_values_[k] * singular_values_[k];
-        ideal_weight_[k] = singular_values_[k] > tiny ? static_cast<float>(ideal) / s2 : 0.0f;
+    const float tiny =
+        1e-4f * std::max(singular_values.size() ? singular_values.maxCoeff() : 0.0f, 1e-30f);
+    o->ideal_weight.resize(singular_values.size());
+    o->sharpen_weight.resize(singular_values.size());
+    for (Eigen::Index k = 0; k < singular_values.size(); ++k) {
+        const float s2 = singular_values[k] * singular_values[k];
+        o->ideal_weight[k] = singular_values[k] > tiny ? static_cast<float>(ideal) / s2 : 0.0f;
         // The sharpening step takes s * x^2 off each component's x = s^2, so
         // x - s x^2; past x = 1/2s that would fall again and rank a strong
         // component (a community almost apart from the rest) below weaker
@@ -51,43 +68,53 @@ LinearFilter::LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorM
         const double x = s2, peak = 0.5 / std::max(sharpening, 1e-12);
         const double change =
             x <= peak ? -sharpening * x * x : -(x - 0.25 / std::max(sharpening, 1e-12));
-        sharpen_weight_[k] = x > 0 ? static_cast<float>(change / x) : 0.0f;
+        o->sharpen_weight[k] = x > 0 ? static_cast<float>(change / x) : 0.0f;
     }
     const int32_t items = static_cast<int32_t>(factors.rows());
-    inv_sqrt_item_degree_.resize(items);
+    o->inv_sqrt_item_degree.resize(items);
     for (int32_t i = 0; i < items; ++i)
-        inv_sqrt_item_degree_[i] =
-            1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(by_item_.row_size(i), 1)));
-    inv_user_degree_.resize(by_user_.rows());
-    for (int32_t u = 0; u < by_user_.rows(); ++u)
-        inv_user_degree_[u] = 1.0f / static_cast<float>(std::max<int64_t>(by_user_.row_size(u), 1));
+        o->inv_sqrt_item_degree[i] =
+            1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(o->by_item.row_size(i), 1)));
+    o->inv_user_degree.resize(o->by_user.rows());
+    for (int32_t u = 0; u < o->by_user.rows(); ++u)
+        o->inv_user_degree[u] =
+            1.0f / static_cast<float>(std::max<int64_t>(o->by_user.row_size(u), 1));
+    a_.row_ids = o->row_ids;
+    a_.by_user = {o->by_user.indptr, o->by_user.indices};
+    a_.by_item = {o->by_item.indptr, o->by_item.indices};
+    a_.inv_sqrt_item_degree = o->inv_sqrt_item_degree;
+    a_.inv_user_degree = o->inv_user_degree;
+    a_.ideal_weight = o->ideal_weight;
+    a_.sharpen_weight = o->sharpen_weight;
+    owned_ = std::move(o);  // moving the pointer leaves the vectors where a_ sees them
 }
 
 int32_t LinearFilter::row_index(int64_t user_id) const {
-    const auto it = std::lower_bound(row_ids_.begin(), row_ids_.end(), user_id);
-    return it != row_ids_.end() && *it == user_id ? static_cast<int32_t>(it - row_ids_.begin())
-                                                  : -1;
+    const auto it = std::lower_bound(a_.row_ids.begin(), a_.row_ids.end(), user_id);
+    return it != a_.row_ids.end() && *it == user_id ? static_cast<int32_t>(it - a_.row_ids.begin())
+                                                    : -1;
 }
 
 int64_t LinearFilter::bytes() const {
     return static_cast<int64_t>(
-        sizeof(int64_t) * (row_ids_.size() + by_user_.indptr.size() + by_item_.indptr.size()) +
-        sizeof(int32_t) * (by_user_.indices.size() + by_item_.indices.size()) +
-        sizeof(float) *
-            (inv_sqrt_item_degree_.size() + inv_user_degree_.size() + 3 * singular_values_.size()));
+        sizeof(int64_t) *
+            (a_.row_ids.size() + a_.by_user.indptr.size() + a_.by_item.indptr.size()) +
+        sizeof(int32_t) * (a_.by_user.indices.size() + a_.by_item.indices.size()) +
+        sizeof(float) * (a_.inv_sqrt_item_degree.size() + a_.inv_user_degree.size() +
+                         a_.ideal_weight.size() + a_.sharpen_weight.size()));
 }
 
 void LinearFilter::linear_scores(const int32_t *items, size_t n, float *scores) const {
     // r R~^T: for each user v sharing an item with r, the sum over shared
     // items j of d_j^-1/2 (d_v^-1/2 twice, on the way there and back, is
     // 1/d_v below).
-    std::vector<float> through(by_user_.rows(), 0.0f);
+    std::vector<float> through(a_.by_user.rows(), 0.0f);
     std::vector<int32_t> touched;
     for (size_t k = 0; k < n; ++k) {
         const int32_t j = items[k];
-        const float w = inv_sqrt_item_degree_[j];
-        for (int64_t q = by_item_.indptr[j]; q < by_item_.indptr[j + 1]; ++q) {
-            const int32_t v = by_item_.indices[q];
+        const float w = a_.inv_sqrt_item_degree[j];
+        for (int64_t q = a_.by_item.indptr[j]; q < a_.by_item.indptr[j + 1]; ++q) {
+            const int32_t v = a_.by_item.indices[q];
             if (through[v] == 0.0f) touched.push_back(v);
             through[v] += w;
         }
@@ -95,11 +122,11 @@ void LinearFilter::linear_scores(const int32_t *items, size_t n, float *scores) 
     // ... R~: each touched user's items, then d_i^-1/2.
     std::fill(scores, scores + this->items(), 0.0f);
     for (int32_t v : touched) {
-        const float c = through[v] * inv_user_degree_[v];
-        for (int64_t q = by_user_.indptr[v]; q < by_user_.indptr[v + 1]; ++q)
-            scores[by_user_.indices[q]] += c;
+        const float c = through[v] * a_.inv_user_degree[v];
+        for (int64_t q = a_.by_user.indptr[v]; q < a_.by_user.indptr[v + 1]; ++q)
+            scores[a_.by_user.indices[q]] += c;
     }
-    for (int32_t i = 0; i < this->items(); ++i) scores[i] *= inv_sqrt_item_degree_[i];
+    for (int32_t i = 0; i < this->items(); ++i) scores[i] *= a_.inv_sqrt_item_degree[i];
 }
 
 void LinearFilter::score(const Eigen::Map<const FactorMatrix> &factors, const int32_t *items,
@@ -112,14 +139,14 @@ void LinearFilter::score(const Eigen::Map<const FactorMatrix> &factors, const in
     Eigen::RowVectorXf ideal = Eigen::RowVectorXf::Zero(factors.cols());
     Eigen::RowVectorXf sharpen = Eigen::RowVectorXf::Zero(factors.cols());
     for (size_t k = 0; k < n; ++k) {
-        ideal += inv_sqrt_item_degree_[items[k]] * factors.row(items[k]);
+        ideal += a_.inv_sqrt_item_degree[items[k]] * factors.row(items[k]);
         sharpen += factors.row(items[k]);
     }
-    ideal.array() *= ideal_weight_.array();
-    sharpen.array() *= sharpen_weight_.array();
+    ideal.array() *= weights(a_.ideal_weight).array();
+    sharpen.array() *= weights(a_.sharpen_weight).array();
     for (int32_t i = 0; i < this->items(); ++i) {
         const auto w = factors.row(i);
-        scores[i] += w.dot(ideal) / inv_sqrt_item_degree_[i] + w.dot(sharpen);
+        scores[i] += w.dot(ideal) / a_.inv_sqrt_item_degree[i] + w.dot(sharpen);
     }
 }
 
@@ -127,25 +154,25 @@ double LinearFilter::share(const Eigen::Map<const FactorMatrix> &factors, int32_
                            int32_t i) const {
     // The users of j and of i (ascending in both rows) each add 1/d_v.
     double shared = 0.0;
-    const int32_t *a = by_item_.indices.data() + by_item_.indptr[j];
-    const int32_t *a_end = by_item_.indices.data() + by_item_.indptr[j + 1];
-    const int32_t *b = by_item_.indices.data() + by_item_.indptr[i];
-    const int32_t *b_end = by_item_.indices.data() + by_item_.indptr[i + 1];
+    const int32_t *a = a_.by_item.indices.data() + a_.by_item.indptr[j];
+    const int32_t *a_end = a_.by_item.indices.data() + a_.by_item.indptr[j + 1];
+    const int32_t *b = a_.by_item.indices.data() + a_.by_item.indptr[i];
+    const int32_t *b_end = a_.by_item.indices.data() + a_.by_item.indptr[i + 1];
     while (a != a_end && b != b_end) {
         if (*a < *b) {
             ++a;
         } else if (*b < *a) {
             ++b;
         } else {
-            shared += inv_user_degree_[*a];
+            shared += a_.inv_user_degree[*a];
             ++a;
             ++b;
         }
     }
-    const double dj = inv_sqrt_item_degree_[j], di = inv_sqrt_item_degree_[i];
+    const double dj = a_.inv_sqrt_item_degree[j], di = a_.inv_sqrt_item_degree[i];
     const auto wj = factors.row(j), wi = factors.row(i);
-    const double ideal = (dj * wj.array() * ideal_weight_.array()).matrix().dot(wi) / di;
-    const double sharpen = (wj.array() * sharpen_weight_.array()).matrix().dot(wi);
+    const double ideal = (dj * wj.array() * weights(a_.ideal_weight).array()).matrix().dot(wi) / di;
+    const double sharpen = (wj.array() * weights(a_.sharpen_weight).array()).matrix().dot(wi);
     return shared * dj * di + ideal + sharpen;
 }
 

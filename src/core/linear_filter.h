@@ -44,19 +44,45 @@ constexpr int kLinearFilterPasses = 8;
 constexpr double kLinearFilterIdeal = 0.2;
 constexpr double kLinearFilterSharpening = 1.0;
 
+// A CSR matrix's pattern (no values), read in place.
+struct PatternView {
+    Span<int64_t> indptr;  // rows() + 1 offsets
+    Span<int32_t> indices;
+    int32_t rows() const { return indptr.empty() ? 0 : static_cast<int32_t>(indptr.size()) - 1; }
+    int64_t row_size(int32_t r) const { return indptr[r + 1] - indptr[r]; }
+};
+
+// Everything a LinearFilter reads, wherever it lives: in the filter's own
+// vectors, or in a blob of the shared cache (model_blob.h) that every
+// process maps, so a backend serves the filter without building anything.
+struct LinearFilterArrays {
+    Span<int64_t> row_ids;  // the training users, ascending
+    PatternView by_user;    // their items
+    PatternView by_item;    // the same pattern, items x users
+    Span<float> inv_sqrt_item_degree, inv_user_degree;
+    // Per column of W: ideal * S^-2 (0 where S is 0) and the sharpening's
+    // weight (the constructor says which).
+    Span<float> ideal_weight, sharpen_weight;
+};
+
 class LinearFilter {
   public:
     // `rows`: each training user's items (dense item indices), the users'
     // ids ascending in `row_ids`; `factors`: the model's item factors W.
     LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorMatrix &factors, double ideal,
                  double sharpening);
+    // A filter reading `arrays` in place (a blob's); they must outlive it.
+    explicit LinearFilter(const LinearFilterArrays &arrays);
+    LinearFilter(const LinearFilter &) = delete;  // its arrays may point into itself
+    LinearFilter &operator=(const LinearFilter &) = delete;
+    ~LinearFilter();
 
-    int32_t items() const { return by_item_.rows(); }
-    const std::vector<int64_t> &row_ids() const { return row_ids_; }
+    int32_t items() const { return a_.by_item.rows(); }
+    Span<int64_t> row_ids() const { return a_.row_ids; }
     // A training user's row, or -1.
     int32_t row_index(int64_t user_id) const;
-    const Csr &rows() const { return by_user_; }
-    const Eigen::VectorXf &singular_values() const { return singular_values_; }
+    const PatternView &rows() const { return a_.by_user; }
+    const LinearFilterArrays &arrays() const { return a_; }
     int64_t bytes() const;
 
     // Every item's score for someone whose items are `items` (dense indices,
@@ -70,12 +96,9 @@ class LinearFilter {
     double share(const Eigen::Map<const FactorMatrix> &factors, int32_t j, int32_t i) const;
 
   private:
-    std::vector<int64_t> row_ids_;
-    Csr by_user_, by_item_;  // the training interactions' pattern, both ways
-    std::vector<float> inv_sqrt_item_degree_, inv_user_degree_;
-    Eigen::VectorXf singular_values_;
-    // Per column of W: ideal * S^-2 (0 where S is 0) and -sharpening * S^2.
-    Eigen::RowVectorXf ideal_weight_, sharpen_weight_;
+    struct Owned;  // the vectors a_ points into; none for a view
+    std::unique_ptr<const Owned> owned_;
+    LinearFilterArrays a_;
 };
 
 // Training: `iterations` passes of the spectrum solver, then the model: item

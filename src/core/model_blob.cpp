@@ -6,7 +6,7 @@ namespace cfrec::core {
 
 namespace {
 
-constexpr uint64_t kMagic = 0x63667265632d6232ULL;  // "cfrec-b2"; see kBlobLayout
+constexpr uint64_t kMagic = 0x63667265632d6233ULL;  // "cfrec-b3"; see kBlobLayout
 
 // Where each array starts, from the blob's first byte; 0: absent.
 struct Header {
@@ -21,6 +21,11 @@ struct Header {
     uint64_t half, half_norms, half_bias, half_order, half_rest_bias, gram;
     int32_t half_items;
     float half_max_norm;
+    // A linear filter's operator (LinearFilterArrays): its training users
+    // and their interactions (both ways), the degrees and the weights.
+    int64_t linear_rows, linear_nnz;
+    uint64_t linear_row_ids, linear_user_indptr, linear_user_indices, linear_item_indptr,
+        linear_item_indices, linear_item_degree, linear_user_degree, linear_ideal, linear_sharpen;
     uint64_t total;
 };
 
@@ -64,6 +69,20 @@ Layout layout(const BlobSource &s, const BlobExtras &e) {
         h.half_max_norm = half->max_norm();
     }
     if (e.gram()) h.gram = l.place(f * f * 4);
+    if (s.linear) {
+        const LinearFilterArrays &a = s.linear->arrays();
+        h.linear_rows = static_cast<int64_t>(a.row_ids.size());
+        h.linear_nnz = static_cast<int64_t>(a.by_user.indices.size());
+        h.linear_row_ids = l.place(h.linear_rows * 8);
+        h.linear_user_indptr = l.place((h.linear_rows + 1) * 8);
+        h.linear_user_indices = l.place(h.linear_nnz * 4);
+        h.linear_item_indptr = l.place((s.items + 1) * 8);
+        h.linear_item_indices = l.place(h.linear_nnz * 4);
+        h.linear_item_degree = l.place(s.items * 4);
+        h.linear_user_degree = l.place(h.linear_rows * 4);
+        h.linear_ideal = l.place(f * 4);
+        h.linear_sharpen = l.place(f * 4);
+    }
     h.total = l.at;
     return l;
 }
@@ -73,9 +92,20 @@ const T *at(const void *blob, uint64_t offset) {
     return reinterpret_cast<const T *>(static_cast<const char *>(blob) + offset);
 }
 
+template <class T>
+Span<T> span_at(const void *blob, uint64_t offset, int64_t count) {
+    return {at<T>(blob, offset), static_cast<size_t>(count)};
+}
+
+template <class T>
+void copy(char *to, Span<T> from) {
+    std::memcpy(to, from.data(), from.size() * sizeof(T));
+}
+
 }  // namespace
 
 BlobExtras::BlobExtras(const BlobSource &s, bool half_precision) {
+    if (s.linear) return;
     const Eigen::Map<const FactorMatrix> items(s.item_factors, s.items, s.factors);
     if (half_precision && HalfItemScorer::available()) {
         auto half = std::make_unique<HalfItemScorer>(items, s.feedback == Feedback::Explicit
@@ -115,6 +145,18 @@ void write_blob(const BlobSource &s, const BlobExtras &e, void *out) {
         std::memcpy(base + h.half_rest_bias, half->rest_bias_data(), half->blocks() * 4);
     }
     if (const Eigen::MatrixXf *gram = e.gram()) std::memcpy(base + h.gram, gram->data(), f * f * 4);
+    if (s.linear) {
+        const LinearFilterArrays &a = s.linear->arrays();
+        copy(base + h.linear_row_ids, a.row_ids);
+        copy(base + h.linear_user_indptr, a.by_user.indptr);
+        copy(base + h.linear_user_indices, a.by_user.indices);
+        copy(base + h.linear_item_indptr, a.by_item.indptr);
+        copy(base + h.linear_item_indices, a.by_item.indices);
+        copy(base + h.linear_item_degree, a.inv_sqrt_item_degree);
+        copy(base + h.linear_user_degree, a.inv_user_degree);
+        copy(base + h.linear_ideal, a.ideal_weight);
+        copy(base + h.linear_sharpen, a.sharpen_weight);
+    }
 }
 
 BlobSource source_of(const FactorModel &m) {
@@ -133,6 +175,7 @@ BlobSource source_of(const FactorModel &m) {
     s.item_bias = m.item_bias.data();
     s.item_factors = m.item_factors.data();
     s.item_counts = m.item_counts.data();
+    s.linear = m.linear.get();
     return s;
 }
 
@@ -152,7 +195,7 @@ FactorModel owned_copy(const ModelView &v) {
     return m;
 }
 
-ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_storage) {
+ModelView read_blob(const void *blob, BlobReaders &readers) {
     const Header &h = *static_cast<const Header *>(blob);
     ModelView v;
     v.feedback = h.feedback == 1 ? Feedback::Implicit : Feedback::Explicit;
@@ -169,6 +212,7 @@ ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_stor
         Eigen::Map<const FactorMatrix>(at<float>(blob, h.user_factors), h.users, h.factors);
     new (&v.item_factors)
         Eigen::Map<const FactorMatrix>(at<float>(blob, h.item_factors), h.items, h.factors);
+    std::unique_ptr<HalfItemScorer> &half_storage = readers.half;
     half_storage.reset();
     if (h.half != 0) {
         half_storage = std::make_unique<HalfItemScorer>(
@@ -178,6 +222,21 @@ ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_stor
         v.half_items = half_storage.get();
     }
     v.item_gram = h.gram != 0 ? at<float>(blob, h.gram) : nullptr;
+    readers.linear.reset();
+    if (h.linear_row_ids != 0) {
+        LinearFilterArrays a;
+        a.row_ids = span_at<int64_t>(blob, h.linear_row_ids, h.linear_rows);
+        a.by_user = {span_at<int64_t>(blob, h.linear_user_indptr, h.linear_rows + 1),
+                     span_at<int32_t>(blob, h.linear_user_indices, h.linear_nnz)};
+        a.by_item = {span_at<int64_t>(blob, h.linear_item_indptr, h.items + 1),
+                     span_at<int32_t>(blob, h.linear_item_indices, h.linear_nnz)};
+        a.inv_sqrt_item_degree = span_at<float>(blob, h.linear_item_degree, h.items);
+        a.inv_user_degree = span_at<float>(blob, h.linear_user_degree, h.linear_rows);
+        a.ideal_weight = span_at<float>(blob, h.linear_ideal, h.factors);
+        a.sharpen_weight = span_at<float>(blob, h.linear_sharpen, h.factors);
+        readers.linear = std::make_unique<LinearFilter>(a);
+        v.linear = readers.linear.get();
+    }
     return v;
 }
 

@@ -8,13 +8,14 @@
 
 #include "core/factor_model.h"
 #include "core/half_scorer.h"
+#include "core/linear_filter.h"
 
 namespace cfrec::core {
 
 // The blob's layout version. Processes that share blobs must agree on it:
 // the shared cache's registry is named after it, so a server that loads a
 // newer build (PostgreSQL 17+, no preload) never reads an older build's blobs.
-constexpr int kBlobLayout = 2;
+constexpr int kBlobLayout = 3;
 
 // A model's arrays as read from its tables: rows ascending by id, factors
 // row-major (count x factors).
@@ -33,11 +34,16 @@ struct BlobSource {
     const float *item_bias = nullptr;
     const float *item_factors = nullptr;
     const int32_t *item_counts = nullptr;
+    // A linear filter's operator: its arrays go into the blob too, so every
+    // process serves the filter from the one copy.
+    const LinearFilter *linear = nullptr;
 };
 
 // What serving needs beyond the rows, computed once by the process that
 // lays the blob out: the half-precision item copy (when the build and the
 // values allow it) and, for implicit models, item_factors^T item_factors.
+// A linear filter needs neither (it scores through its operator and folds
+// no one in).
 class BlobExtras {
   public:
     BlobExtras(const BlobSource &source, bool half_precision);
@@ -58,11 +64,18 @@ void write_blob(const BlobSource &source, const BlobExtras &extras, void *out);
 BlobSource source_of(const FactorModel &model);
 
 // A model of this process holding a copy of what `view` reads (no
-// half-precision copy or Gram matrix): for patching with apply_changes.
+// half-precision copy, Gram matrix or linear filter): for patching with
+// apply_changes, which no linear filter gets.
 FactorModel owned_copy(const ModelView &view);
 
-// Reading a blob back. `half_storage` receives the half-precision scorer
-// the view points at (it must outlive the view); it stays empty without one.
-ModelView read_blob(const void *blob, std::unique_ptr<HalfItemScorer> &half_storage);
+// The objects a view read from a blob points at, besides the blob itself:
+// they must outlive the view. Each stays empty when the blob has no such part.
+struct BlobReaders {
+    std::unique_ptr<HalfItemScorer> half;
+    std::unique_ptr<LinearFilter> linear;  // reads the blob's operator in place
+};
+
+// Reading a blob back: a view of its arrays, in place (nothing is copied).
+ModelView read_blob(const void *blob, BlobReaders &readers);
 
 }  // namespace cfrec::core

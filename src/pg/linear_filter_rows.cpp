@@ -45,6 +45,14 @@ bool linear_filter_rows_exist(const char *schema) {
     return catalog_has_table(schema, "cfrec_linear_filter_rows");
 }
 
+void require_linear_filter_rows(const char *schema) {
+    if (!linear_filter_rows_exist(schema))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("algorithm 'linear_filter' needs cfrec 1.12.0 or later in this "
+                               "database"),
+                        errhint("Run ALTER EXTENSION cfrec UPDATE.")));
+}
+
 void delete_linear_filter_rows(const char *schema, const char *name) {
     if (!linear_filter_rows_exist(schema)) return;
     Oid types[1] = {TEXTOID};
@@ -57,11 +65,7 @@ void store_linear_filter_rows(const char *schema, const char *name,
                               const core::FactorModel &model) {
     delete_linear_filter_rows(schema, name);
     if (!model.linear) return;
-    if (!linear_filter_rows_exist(schema))
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("algorithm 'linear_filter' needs cfrec 1.12.0 or later in this "
-                               "database"),
-                        errhint("Run ALTER EXTENSION cfrec UPDATE.")));
+    require_linear_filter_rows(schema);
     // A batch of users per statement: each row's items are a slice of one
     // array of all the batch's items.
     const char *sql = psprintf(
@@ -70,7 +74,7 @@ void store_linear_filter_rows(const char *schema, const char *name,
         "FROM pg_catalog.generate_series(1, pg_catalog.cardinality($2)) AS k",
         schema);
     const core::LinearFilter &f = *model.linear;
-    const core::Csr &rows = f.rows();
+    const core::PatternView &rows = f.rows();
     const int64 users = static_cast<int64>(f.row_ids().size());
     for (int64 first = 0; first < users; first += kUsersPerInsert) {
         const int n = static_cast<int>(std::min<int64>(kUsersPerInsert, users - first));

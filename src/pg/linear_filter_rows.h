@@ -18,6 +18,8 @@ void refuse_linear_filter(const ModelRecord &record, const char *what, const cha
 
 // Whether the table exists: databases not yet updated to 1.12.0 lack it.
 bool linear_filter_rows_exist(const char *schema);
+// ERROR (0A000, with a hint to update the extension) when it does not.
+void require_linear_filter_rows(const char *schema);
 
 // Replaces the model's rows with those of `model` (none unless it is a
 // linear filter). Needs SPI connected, as the catalog's owner.

@@ -180,7 +180,8 @@ extern "C" Datum cfrec_recommend_all(PG_FUNCTION_ARGS) {
     call_cpp([&] {
         std::vector<int64_t> users =
             requested ? std::vector<int64_t>(requested, requested + n_requested)
-            : linear  ? model.linear->row_ids()
+            : linear  ? std::vector<int64_t>(model.linear->row_ids().begin(),
+                                            model.linear->row_ids().end())
                       : std::vector<int64_t>(model.user_ids.begin(), model.user_ids.end());
         std::sort(users.begin(), users.end());
         users.erase(std::unique(users.begin(), users.end()), users.end());

@@ -1,4 +1,3 @@
-#include "pg/linear_filter_rows.h"
 #include "pg/shared_cache.h"
 
 #include <memory>
@@ -7,6 +6,7 @@
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/factor_rows.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/settings.h"
 
 extern "C" {
@@ -31,8 +31,8 @@ namespace {
 // Named after the blob layout and the slot layout (2: slots keep the model's
 // shape), so a server that loads a new build without a restart never reads
 // another build's registry.
-constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 2, slot layout 2";
-static_assert(core::kBlobLayout == 2, "name the registry after the new layout");
+constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 3, slot layout 2";
+static_assert(core::kBlobLayout == 3, "name the registry after the new layout");
 constexpr int kSlots = 64;           // models cached at once, server-wide
 constexpr size_t kNameBytes = 1025;  // model names have at most 1024 bytes
 
@@ -228,9 +228,9 @@ void unpin(void *arg) {
 // The view of a ready, pinned slot, for this call: the pin is dropped when
 // the current memory context is reset.
 struct SharedView {
-    std::unique_ptr<core::HalfItemScorer> half;  // before view: read_blob fills it
+    core::BlobReaders readers;  // before view: read_blob fills them
     core::ModelView view;
-    explicit SharedView(const void *blob) : view(core::read_blob(blob, half)) {}
+    explicit SharedView(const void *blob) : view(core::read_blob(blob, readers)) {}
 };
 
 // Keeps the pin just taken on `s` (its count raised) until the current
@@ -341,12 +341,26 @@ const core::ModelView *publish(Registry *reg, Slot *slot, const core::BlobSource
     return DsaPointerIsValid(blob) ? view_of(reg, slot) : nullptr;
 }
 
-// Reads all the model's rows and publishes them. Under the caller's
-// PG_ENSURE_ERROR_CLEANUP(abandon).
+// Reads all the model's rows and publishes them. A linear filter's operator
+// is built here once (as the private cache would), and laid out in the blob
+// with the rows. Under the caller's PG_ENSURE_ERROR_CLEANUP(abandon).
 const core::ModelView *publish_whole(Registry *reg, Slot *slot, const ModelRecord &r, int64 limit) {
     FactorRows rows = read_factor_rows(r);
-    const core::ModelView *view = publish(reg, slot, source_of(r, rows), r, limit);
+    if (rows.linear.count < 0) {
+        const core::ModelView *view = publish(reg, slot, source_of(r, rows), r, limit);
+        free_factor_rows(rows);
+        return view;
+    }
+    auto *model = ContextOwned<core::FactorModel>::create(CurrentMemoryContext);
+    core::BlobSource source;
+    call_cpp([&] {
+        model->object = new core::FactorModel();
+        fill_model(**model, r, rows);
+        source = core::source_of(**model);
+    });
     free_factor_rows(rows);
+    const core::ModelView *view = publish(reg, slot, source, r, limit);
+    model->reset();
     return view;
 }
 
@@ -374,7 +388,7 @@ const core::ModelView *catch_up(Registry *reg, Slot *slot, Slot *base, const Mod
         auto *model = ContextOwned<core::FactorModel>::create(CurrentMemoryContext);
         bool agrees = false;
         call_cpp([&] {
-            std::unique_ptr<core::HalfItemScorer> unused;
+            core::BlobReaders unused;
             model->object =
                 new core::FactorModel(core::owned_copy(core::read_blob(old_blob, unused)));
             agrees = caught_up(**model, r, rows);
@@ -408,9 +422,6 @@ void shared_cache_init() {
 const core::ModelView *shared_model(const ModelRecord &r) {
     const int64 limit = static_cast<int64>(cfrec_shared_cache_size_mb) * 1024 * 1024;
     if (limit == 0 || strlen(r.name) >= kNameBytes) return nullptr;
-    // A linear filter's interactions have no place in the blob's layout yet:
-    // each backend keeps its own copy.
-    if (is_linear_filter(r)) return nullptr;
     // A model that cannot fit is not read from its tables only to find out.
     const int64 f = r.factors;
     const int64 estimate = r.users * (12 + 4 * f) + r.items * (24 + 6 * f) + 4 * f * f;
@@ -440,9 +451,11 @@ const core::ModelView *shared_model(const ModelRecord &r) {
         // The newest older version that refreshes since only added to, to
         // catch up from; pinned for this call. Other older versions are only
         // wanted by older snapshots: freed now, unless a call reads one.
+        // A linear filter is never refreshed in place (linear_filter_rows.h):
+        // every version of one is loaded whole.
         Slot *base = nullptr;
         for (Slot &old : reg->slots)
-            if (old.state == kReady && same_model(old, r) &&
+            if (old.state == kReady && same_model(old, r) && !is_linear_filter(r) &&
                 can_catch_up(old.version, old.base_version, old.factors, r) &&
                 (base == nullptr || old.version > base->version))
                 base = &old;

@@ -12,6 +12,7 @@
 #include "pg/context_owned.h"
 #include "pg/cpp_guard.h"
 #include "pg/features.h"
+#include "pg/linear_filter_rows.h"
 #include "pg/model_store.h"
 #include "pg/pinned_spi.h"
 #include "pg/settings.h"
@@ -281,6 +282,9 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
                         errmsg("algorithm 'linear_filter' takes no item or user features"),
                         errhint("Train with algorithm => 'als' to give items or users "
                                 "features.")));
+    // Before any data is read: a database not yet updated has nowhere to
+    // keep the filter's interactions.
+    if (algorithm == core::Algorithm::LinearFilter) require_linear_filter_rows(log->schema);
     const char *watermark_column =
         nullable_text_argument(fcinfo, kWatermarkColumn, "watermark_column");
     const Oid watermark_kind = watermark_column ? watermark_type(relation, watermark_column) : 0;

@@ -1,7 +1,9 @@
 // A model laid out as a blob (the server-wide cache's form) serves exactly
 // what the model itself serves.
 #include "core/model_blob.h"
+#include "core/linear_filter.h"
 #include "core/model_patch.h"
+#include "core/trainer.h"
 
 #include <gtest/gtest.h>
 
@@ -18,8 +20,8 @@ void expect_same_answers(Feedback feedback) {
     const BlobExtras extras(s, true);
     std::vector<char> blob(blob_bytes(s, extras));
     write_blob(s, extras, blob.data());
-    std::unique_ptr<HalfItemScorer> half;
-    const ModelView v = read_blob(blob.data(), half);
+    BlobReaders readers;
+    const ModelView v = read_blob(blob.data(), readers);
     EXPECT_EQ(v.half_items != nullptr, m.half_items != nullptr);
     for (int32_t u = 0; u < static_cast<int32_t>(m.user_ids.size()); u += 7) {
         for (bool use_half : {true, false}) {
@@ -50,6 +52,48 @@ TEST(ModelBlob, ImplicitModelServesTheSame) {
     expect_same_answers(Feedback::Implicit);
 }
 
+// A linear filter's operator travels in the blob: a reader scores anyone
+// from their items, explains and finds neighbours exactly as the original,
+// without building anything.
+TEST(ModelBlob, LinearFilterServesTheSame) {
+    const Interactions data = test::build(test::communities(), DuplicatePolicy::Sum);
+    TrainOptions o = default_options(Algorithm::LinearFilter, Feedback::Implicit);
+    o.factors = 6;
+    o.iterations = 4;
+    auto trainer = make_trainer(data, o);
+    for (int it = 0; it < o.iterations; ++it) trainer->step(test::never_stop);
+    const FactorModel m = trainer->take_model();
+    ASSERT_TRUE(m.linear);
+    const BlobSource s = source_of(m);
+    const BlobExtras extras(s, true);
+    EXPECT_EQ(extras.half(), nullptr) << "scored through its operator, not a half copy";
+    std::vector<char> blob(blob_bytes(s, extras));
+    write_blob(s, extras, blob.data());
+    BlobReaders readers;
+    const ModelView v = read_blob(blob.data(), readers);
+    ASSERT_NE(v.linear, nullptr);
+    EXPECT_EQ(v.linear->bytes(), m.linear->bytes());
+    EXPECT_EQ(v.linear->row_index(data.user_ids[3]), 3);
+    const std::vector<int32_t> none;
+    for (int32_t row = 0; row < m.linear->rows().rows(); row += 5) {
+        const PatternView &p = m.linear->rows();
+        const std::vector<int32_t> items(p.indices.begin() + p.indptr[row],
+                                         p.indices.begin() + p.indptr[row + 1]);
+        const auto a = recommend_from_items(m, items, 10, items);
+        const auto b = recommend_from_items(v, items, 10, items);
+        ASSERT_EQ(a.size(), b.size());
+        for (size_t j = 0; j < a.size(); ++j) {
+            EXPECT_EQ(a[j].index, b[j].index);
+            EXPECT_EQ(a[j].score, b[j].score);
+        }
+        EXPECT_EQ(m.linear->share(m.view().item_factors, items[0], 5),
+                  v.linear->share(v.item_factors, items[0], 5));
+    }
+    const auto a = operator_neighbours(m, 2, 5), b = operator_neighbours(v, 2, 5);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t j = 0; j < a.size(); ++j) EXPECT_EQ(a[j].index, b[j].index);
+}
+
 // A copy read back from a blob, patched, serves what the patched original does.
 TEST(ModelBlob, OwnedCopyPatchesLikeTheOriginal) {
     FactorModel m = test::train_small(test::communities(), Feedback::Implicit, 5);
@@ -57,8 +101,8 @@ TEST(ModelBlob, OwnedCopyPatchesLikeTheOriginal) {
     const BlobExtras extras(s, true);
     std::vector<char> blob(blob_bytes(s, extras));
     write_blob(s, extras, blob.data());
-    std::unique_ptr<HalfItemScorer> half;
-    FactorModel copy = owned_copy(read_blob(blob.data(), half));
+    BlobReaders readers;
+    FactorModel copy = owned_copy(read_blob(blob.data(), readers));
     const int64_t ids[] = {7, 1000};  // one known user, one new
     const float bias[] = {0, 0};
     std::vector<float> factors(2 * m.factors(), 0.25f);

@@ -14,7 +14,9 @@
 #   - a load cancelled, terminated or killed (kill -9) halfway leaves nothing
 #     behind, and the model loads whole afterwards; no backend crashes;
 #   - a catalog edited by hand to another width is refused (XX001), never
-#     caught up at the shared copy's width.
+#     caught up at the shared copy's width;
+#   - a linear filter is shared too, operator and all, with a private
+#     copy's answers, and a user's new interaction counts on the next call.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -54,14 +56,21 @@ SELECT item_id, similarity FROM cfrec_similar_items(3, 5, 'm');
 SELECT item_id, score FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'm');
 SELECT user_id, item_id FROM cfrec_recommend_all('m', 3, users => ARRAY[1, 2, 3]::bigint[]) ORDER BY 1, 2;"
 
+# one_copy MODEL QUERIES OUT: a first session loads MODEL into the shared
+# cache (its answers into OUT); a second serves from that entry with no
+# private copy, and both answer as a session with the shared cache off.
+one_copy() {
+    q -c "$2" >"$3"
+    [ "$(shared_entries "$1")" = 1 ] || fail "the first session left no shared entry of $1"
+    out=$(q -c "$2" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared AND model = '$1'")
+    [ "$(tail -1 <<<"$out")" = 0 ] || fail "a second session loaded a private copy of $1"
+    diff "$3" <(head -n -1 <<<"$out") || fail "the second session answers otherwise ($1)"
+    q -c "SET cfrec.shared_cache_size = 0" -c "$2" >"$3.private"
+    diff "$3" "$3.private" || fail "the shared copy of $1 answers otherwise than a private one"
+}
+
 echo "== one copy, the same answers"
-q -c "$answers" >"$work/first.out"
-[ "$(shared_entries m)" = 1 ] || fail "the first session left no shared entry"
-out=$(q -c "$answers" -c "SELECT count(*) FROM cfrec_cache WHERE NOT shared")
-[ "$(tail -1 <<<"$out")" = 0 ] || fail "a second session loaded a private copy"
-diff "$work/first.out" <(head -n -1 <<<"$out") || fail "the second session answers otherwise"
-q -c "SET cfrec.shared_cache_size = 0" -c "$answers" >"$work/private.out"
-diff "$work/first.out" "$work/private.out" || fail "the shared copy answers otherwise than a private one"
+one_copy m "$answers" "$work/first.out"
 hits=$(q -c "SELECT hits FROM cfrec_cache WHERE shared AND model = 'm'")
 echo "a second session served from the first one's entry ($hits hits), answers equal to a private copy"
 
@@ -206,4 +215,24 @@ grep -q "ERROR:  XX001" <<<"$out" || fail "the doctored catch-up was not refused
 echo "refused: $(grep -m1 'ERROR:' <<<"$out")"
 q -c "SELECT count(*) FROM cfrec_recommend(1, 3, 'wide')" >/dev/null
 if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
+echo "== a linear filter: one shared copy of its operator, the answers of a private one"
+q -c "SELECT users FROM cfrec_train('r', model => 'lf', algorithm => 'linear_filter', rating_column => NULL,
+                                     factors => 16)" >/dev/null
+answers_lf="SELECT item_id, round(score::numeric, 5) FROM cfrec_recommend(7, 10, 'lf');
+SELECT item_id, round(score::numeric, 5) FROM cfrec_recommend(8, 10, 'lf', exclude_seen => false);
+SELECT item_id, round(similarity::numeric, 5) FROM cfrec_similar_items(3, 5, 'lf');
+SELECT item_id, round(score::numeric, 5) FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'lf');
+SELECT user_id, item_id FROM cfrec_recommend_all('lf', 3, users => ARRAY[1, 2, 3]::bigint[]) ORDER BY 1, 2;
+SELECT kind, item_id, round(contribution::numeric, 5) FROM cfrec_explain(7, 11, 'lf', k => 3);"
+one_copy lf "$answers_lf" "$work/lf.out"
+q -c "INSERT INTO r VALUES (7, 799, 1), (7, 798, 1), (7, 797, 1)"
+q -c "$answers_lf" >"$work/lf-new.out"
+cmp -s "$work/lf.out" "$work/lf-new.out" && fail "user 7's new interactions changed nothing"
+q -c "SET cfrec.shared_cache_size = 0" -c "$answers_lf" >"$work/lf-new-private.out"
+diff "$work/lf-new.out" "$work/lf-new-private.out" || fail "after new interactions the shared filter answers otherwise"
+[ "$(shared_entries lf)" = 1 ] || fail "new interactions made a new entry: they need no retrain"
+bytes=$(q -c "SELECT bytes FROM cfrec_cache c JOIN cfrec_models m USING (model, version) WHERE c.shared AND c.model = 'lf'")
+echo "one shared entry of $bytes bytes; private answers; user 7's new interactions count on the next call"
+if grep "terminated by signal" "$work/data/server.log" | grep -v "signal 9"; then fail "a backend crashed"; fi
+
 echo "shared cache: all checks passed"

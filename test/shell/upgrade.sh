@@ -13,7 +13,9 @@
 #     post feedback through cfrec's functions, and hold no write grant on
 #     cfrec's tables any more (from 1.9.0 cfrec writes them itself); so do
 #     the roles of 1.9.0 on (a trainer in cfrec_trainer);
-#   - its cfrec catalog equals a fresh install's, object by object.
+#   - its cfrec catalog equals a fresh install's, object by object;
+#   - before the update, this library refuses to train a linear filter in a
+#     database that has no table for it yet, with the hint to update.
 # Needs PGHOST/PGPORT/PGUSER of a running cluster with cfrec installed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,6 +51,17 @@ for v in "${olds[@]}"; do
     sql -d "$db" -c "CREATE EXTENSION cfrec VERSION '$v'"
     sql -d "$db" -f test/upgrade/fill.sql >/dev/null
     at_least() { [ "$(printf '%s\n' "$v" "$1" | sort -V | head -1)" = "$1" ]; }
+    if at_least 1.8.0 && ! at_least 1.12.0; then  # this library, a database without the filter's table
+        out=$(psql -qXAt -v VERBOSITY=verbose -d "$db" -c "SET client_min_messages = warning" \
+              -c "SELECT users FROM cfrec_train('ratings', model => 'too_early', algorithm => 'linear_filter')" 2>&1) &&
+            { echo "a linear filter was trained in a $v database: $out"; exit 1; }
+        grep -q "ERROR:  0A000: algorithm 'linear_filter' needs cfrec 1.12.0 or later" <<<"$out" &&
+            grep -q "HINT:  Run ALTER EXTENSION cfrec UPDATE." <<<"$out" ||
+            { echo "the linear filter in a $v database was not refused as it should be: $out"; exit 1; }
+        [ "$(sql -d "$db" -c "SELECT count(*) FROM cfrec_model WHERE name = 'too_early'")" = 0 ] ||
+            { echo "the refused linear filter left a model behind"; exit 1; }
+        echo "a linear filter in a $v database: refused (0A000), with the hint to update"
+    fi
     with_grants=$(at_least 1.4.0 && echo yes || echo no)
     if at_least 1.9.0; then  # the README's trainer of 1.9.0 on: a member of cfrec_trainer
         sql -d "$db" <<SQL
