@@ -44,6 +44,15 @@ SELECT value < 1.2 AS rmse_sane FROM cfrec_evaluate('ev_svdpp', 'ev_test') WHERE
 SELECT count(*) AS recommended FROM cfrec_recommend(1, 5, 'ev_svdpp');
 SELECT count(*) AS folded_in FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'ev_svdpp');
 SELECT cfrec_train('ratings', model => 'x', algorithm => 'svdpp', feedback => 'implicit');
+-- BPMF: Bayesian matrix factorisation by Gibbs sampling, nothing to tune;
+-- the mean of its samples is an ordinary rating model.
+SELECT users FROM cfrec_train('ev_train', model => 'ev_bpmf', algorithm => 'bpmf', iterations => 40);
+SELECT algorithm, factors, iterations FROM cfrec_models WHERE model = 'ev_bpmf';
+SELECT value < 1.0 AS rmse_below_1 FROM cfrec_evaluate('ev_bpmf', 'ev_test') WHERE metric = 'rmse';
+SELECT count(*) AS recommended FROM cfrec_recommend(1, 5, 'ev_bpmf');
+SELECT count(*) AS folded_in FROM cfrec_recommend_for_items(ARRAY[1, 2, 3]::bigint[], k => 5, model => 'ev_bpmf');
+SELECT cfrec_refresh_users('ev_bpmf', ARRAY[1, 2]::bigint[]) AS refreshed;
+SELECT cfrec_train('ratings', model => 'x', algorithm => 'bpmf', feedback => 'implicit');
 -- Tuning: one row per combination, the best marked, the final model trained with it.
 SELECT params, metric_name, mean > 0 AS measured, best
 FROM cfrec_tune('ratings', 'ev_tuned', '{"factors": [2, 4], "iterations": 5}', folds => 3) ORDER BY params::text;

@@ -7,6 +7,7 @@
 
 #include "core/als_explicit.h"
 #include "core/als_implicit.h"
+#include "core/bayesian_mf.h"
 #include "core/errors.h"
 #include "core/graph_filter.h"
 #include "core/linear_filter.h"
@@ -28,8 +29,8 @@ void validate_options(const TrainOptions &o) {
             "Typical values are 16 to 256.");
     require(o.iterations >= 1 && o.iterations <= 1000, "iterations must be between 1 and 1000",
             "Leave iterations out for the algorithm's default: 8 for explicit ALS, "
-            "15 for implicit ALS, 40 for SVD and SVD++, 3 for the graph filter, 8 for the "
-            "linear filter.");
+            "15 for implicit ALS, 40 for SVD and SVD++, 250 for BPMF, 3 for the graph "
+            "filter, 8 for the linear filter.");
     require(std::isfinite(o.regularization) && o.regularization >= 0.0,
             "regularization must be a finite number >= 0",
             "Leave it out for the algorithm's default: 0.1 for ratings, 0.5 for implicit "
@@ -41,10 +42,12 @@ void validate_options(const TrainOptions &o) {
     require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
             "learning_rate must be between 0 and 1",
             "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");
-    require((o.algorithm != Algorithm::Svd && o.algorithm != Algorithm::SvdPlusPlus) ||
+    require((o.algorithm != Algorithm::Svd && o.algorithm != Algorithm::SvdPlusPlus &&
+             o.algorithm != Algorithm::Bpmf) ||
                 o.feedback == Feedback::Explicit,
             std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs explicit feedback",
-            "SVD fits ratings; for implicit feedback use algorithm => 'als' or 'graph_filter'.");
+            "It fits ratings; for implicit feedback use algorithm => 'als' or "
+            "'linear_filter'.");
     require((o.algorithm != Algorithm::GraphFilter && o.algorithm != Algorithm::LinearFilter) ||
                 o.feedback == Feedback::Implicit,
             std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs implicit feedback",
@@ -63,6 +66,8 @@ const char *algorithm_name(Algorithm algorithm) {
             return "graph_filter";
         case Algorithm::LinearFilter:
             return "linear_filter";
+        case Algorithm::Bpmf:
+            return "bpmf";
         case Algorithm::Als:
             break;
     }
@@ -71,7 +76,7 @@ const char *algorithm_name(Algorithm algorithm) {
 
 bool algorithm_named(const char *name, Algorithm *algorithm) {
     for (Algorithm a : {Algorithm::Als, Algorithm::Svd, Algorithm::SvdPlusPlus,
-                        Algorithm::GraphFilter, Algorithm::LinearFilter})
+                        Algorithm::GraphFilter, Algorithm::LinearFilter, Algorithm::Bpmf})
         if (std::strcmp(name, algorithm_name(a)) == 0) {
             *algorithm = a;
             return true;
@@ -92,6 +97,9 @@ int64_t training_memory_bytes(const Interactions &data, const TrainOptions &o, i
     int64_t longest = 0;  // the longest row, gathered per thread by the implicit solver
     for (const Csr *csr : {&data.by_user, &data.by_item})
         for (int32_t r = 0; r < csr->rows(); ++r) longest = std::max(longest, csr->row_size(r));
+    if (o.algorithm == Algorithm::Bpmf)  // doubles: the sample, the sums, their means
+        return 3 * sides * (f + 1) * static_cast<int64_t>(sizeof(double)) +
+               std::max(threads, 1) * longest * (f + 2) * static_cast<int64_t>(sizeof(double));
     int64_t factors = 2 * sides * (f + 1) * static_cast<int64_t>(sizeof(float));
     if (o.algorithm == Algorithm::SvdPlusPlus)  // and the items' implicit factors y
         factors +=
@@ -105,6 +113,7 @@ int default_iterations(Algorithm algorithm, Feedback feedback) {
     if (algorithm == Algorithm::Svd || algorithm == Algorithm::SvdPlusPlus) return 40;
     if (algorithm == Algorithm::GraphFilter) return 3;
     if (algorithm == Algorithm::LinearFilter) return kLinearFilterPasses;
+    if (algorithm == Algorithm::Bpmf) return kBayesianSweeps;
     return feedback == Feedback::Explicit ? 8 : 15;
 }
 
@@ -126,6 +135,8 @@ TrainOptions default_options(Algorithm algorithm, Feedback feedback) {
         o.alpha = kLinearFilterIdeal;
     } else if (algorithm == Algorithm::SvdPlusPlus) {
         o.factors = 128;
+    } else if (algorithm == Algorithm::Bpmf) {
+        o.factors = kBayesianFactors;
     } else if (algorithm == Algorithm::Als && feedback == Feedback::Implicit) {
         o.factors = 256;
         o.regularization = 0.5;
@@ -153,6 +164,8 @@ std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &opt
         return std::make_unique<SgdSvd>(std::move(data), options);
     if (options.algorithm == Algorithm::SvdPlusPlus)
         return std::make_unique<SgdSvdPlusPlus>(std::move(data), options);
+    if (options.algorithm == Algorithm::Bpmf)
+        return std::make_unique<BayesianMf>(std::move(data), options);
     return std::make_unique<ExplicitAls>(std::move(data), options);
 }
 

@@ -15,11 +15,13 @@ enum class ImplicitSolver { ConjugateGradient, Cholesky };
 // ALS for both feedback kinds; SVD: SGD-fitted biased factors, and SVD++,
 // which adds what each user rated (sgd_svdpp.h), explicit only; GraphFilter:
 // a low-pass filter on the item graph, implicit only (graph_filter.h);
-// LinearFilter: the exact linear filter on it, implicit only (linear_filter.h).
-enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter, LinearFilter };
+// LinearFilter: the exact linear filter on it, implicit only (linear_filter.h);
+// Bpmf: Bayesian matrix factorisation by Gibbs sampling, explicit only
+// (bayesian_mf.h).
+enum class Algorithm { Als, Svd, SvdPlusPlus, GraphFilter, LinearFilter, Bpmf };
 
-// The SQL name of an algorithm: "als", "svd", "svdpp", "graph_filter" or
-// "linear_filter".
+// The SQL name of an algorithm: "als", "svd", "svdpp", "graph_filter",
+// "linear_filter" or "bpmf".
 const char *algorithm_name(Algorithm algorithm);
 // The algorithm of that SQL name; false for any other name.
 bool algorithm_named(const char *name, Algorithm *algorithm);

@@ -115,7 +115,8 @@ core::Algorithm algorithm_argument(FunctionCallInfo fcinfo) {
             (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown algorithm \"%s\"", name),
              errhint("Use algorithm => 'als' (alternating least squares, both feedback kinds), "
                      "'svd' (SGD-fitted biased factors, ratings only), 'svdpp' (SVD++: SVD "
-                     "plus what each user rated, ratings only), 'graph_filter' (a "
+                     "plus what each user rated, ratings only), 'bpmf' (Bayesian matrix "
+                     "factorisation, ratings only), 'graph_filter' (a "
                      "low-pass filter on the item graph, implicit feedback only) or "
                      "'linear_filter' (the exact linear filter on the item graph, implicit "
                      "feedback only).")));
@@ -179,6 +180,10 @@ void report_skipped(const SourceCounts &counts) {
 
 void report_iteration(const core::IterationReport &r, int iterations, TrainingLog *log) {
     training_log_iteration(log, r.iteration, r.loss, r.rmse, r.seconds);
+    // Long runs (BPMF's 250 sweeps) say how they go about 25 times, not at
+    // every iteration; the training log keeps every one.
+    const int every = iterations <= 50 ? 1 : iterations / 25;
+    if (r.iteration != 1 && r.iteration != iterations && r.iteration % every != 0) return;
     // Timing goes into DETAIL, so terse output (and regression tests) stay stable.
     if (std::isnan(r.rmse))
         ereport(NOTICE,
