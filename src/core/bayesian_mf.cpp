@@ -1,5 +1,6 @@
 #include "core/bayesian_mf.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/als_common.h"
@@ -42,6 +43,12 @@ void draw_prior(SplitMix64 &rng, const Eigen::MatrixXd &rows, Eigen::VectorXd &m
 BayesianMf::BayesianMf(Interactions data, const TrainOptions &options)
     : data_(std::move(data)), options_(options) {
     rating_range(data_.by_user.values, &mean_, &min_, &max_);
+    // Sampled in units of the ratings' spread, so the hyperprior's scale (I)
+    // fits ratings of 1-5 and of 0-100 alike.
+    double squares = 0.0;
+    for (float v : data_.by_user.values) squares += (v - mean_) * (v - mean_);
+    const double spread = std::sqrt(squares / std::max<double>(data_.by_user.nnz(), 1));
+    scale_ = std::isfinite(spread) && spread > 1e-6 ? spread : 1.0;
     const int f = options_.factors;
     // Small seeded starting rows, biases 0, as the SGD trainers start.
     const FactorMatrix users = random_factors(data_.user_ids, f, options_.seed, 1, 0.1f);
@@ -64,7 +71,7 @@ void BayesianMf::draw_side(Eigen::MatrixXd &rows, const Eigen::MatrixXd &other, 
     Eigen::MatrixXd prior_precision;
     draw_prior(prior_rng, rows, prior_mean, prior_precision);
     const Eigen::VectorXd prior_pull = prior_precision * prior_mean;
-    const double alpha = alpha_, mean = mean_;
+    const double alpha = alpha_, mean = mean_, scale = scale_;
     parallel_for(
         rows.rows(), resolve_threads(options_.threads), 64,
         [&](int64_t begin, int64_t end) {
@@ -82,7 +89,7 @@ void BayesianMf::draw_side(Eigen::MatrixXd &rows, const Eigen::MatrixXd &other, 
                     const auto partner = other.row(by_row.indices[first + k]);
                     partners.row(k).head(f) = partner.head(f);
                     partners(k, f) = 1.0;
-                    targets[k] = by_row.values[first + k] - mean - partner[f];
+                    targets[k] = (by_row.values[first + k] - mean) / scale - partner[f];
                 }
                 precision = prior_precision;
                 pull = prior_pull;
@@ -121,7 +128,8 @@ IterationReport BayesianMf::step(const StopCheck &stop) {
         const auto x = users_.row(u);
         for (int64_t p = m.indptr[u]; p < m.indptr[u + 1]; ++p) {
             const auto y = items_.row(m.indices[p]);
-            const double e = m.values[p] - (mean_ + x[f] + y[f] + x.head(f).dot(y.head(f)));
+            const double e =
+                (m.values[p] - mean_) / scale_ - (x[f] + y[f] + x.head(f).dot(y.head(f)));
             squared += e * e;
         }
     }
@@ -140,7 +148,7 @@ IterationReport BayesianMf::step(const StopCheck &stop) {
     }
     IterationReport report;
     report.iteration = iteration_;
-    report.rmse = std::sqrt(squared / n);  // of this sweep's sample
+    report.rmse = scale_ * std::sqrt(squared / n);  // of this sweep's sample, in rating units
     report.loss = report.rmse * report.rmse;
     report.seconds = clock.seconds();
     return report;
@@ -153,10 +161,15 @@ FactorModel BayesianMf::take_model() {
         item_sum_ = items_;
         samples_ = 1;
     }
-    const Eigen::MatrixXd users = user_sum_ / samples_, items = item_sum_ / samples_;
+    // Back to rating units: scale x scale on the product, scale on the biases.
+    const Eigen::MatrixXd users = user_sum_ / samples_ * std::sqrt(scale_),
+                          items = item_sum_ / samples_ * std::sqrt(scale_);
     std::vector<float> user_bias(users.rows()), item_bias(items.rows());
-    for (Eigen::Index r = 0; r < users.rows(); ++r) user_bias[r] = static_cast<float>(users(r, f));
-    for (Eigen::Index r = 0; r < items.rows(); ++r) item_bias[r] = static_cast<float>(items(r, f));
+    const double bias_scale = std::sqrt(scale_);  // users(r, f) holds b sqrt(scale)
+    for (Eigen::Index r = 0; r < users.rows(); ++r)
+        user_bias[r] = static_cast<float>(users(r, f) * bias_scale);
+    for (Eigen::Index r = 0; r < items.rows(); ++r)
+        item_bias[r] = static_cast<float>(items(r, f) * bias_scale);
     FactorMatrix user_factors = users.leftCols(f).cast<float>();
     FactorMatrix item_factors = items.leftCols(f).cast<float>();
     users_.resize(0, 0);

@@ -4,6 +4,8 @@
 //
 //     r ~ N(mean + b_u + b_i + x_u . y_i, 1 / alpha)
 //
+// (sampled in units of the ratings' standard deviation, so the same priors
+// suit any rating scale)
 // Each side's rows [x, b] share a Gaussian prior whose mean and precision
 // have a Normal-Wishart hyperprior, and alpha has a Gamma one, so there is
 // nothing to tune: the data set how strongly each side is regularised.
@@ -46,7 +48,7 @@ class BayesianMf : public Trainer {
 
     Interactions data_;
     TrainOptions options_;
-    double mean_ = 0.0;
+    double mean_ = 0.0, scale_ = 1.0;  // the ratings' mean and standard deviation
     float min_ = 0.0f, max_ = 0.0f;
     Eigen::MatrixXd users_, items_;        // the current sample
     Eigen::MatrixXd user_sum_, item_sum_;  // the samples after the burn-in, summed

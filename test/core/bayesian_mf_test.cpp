@@ -85,6 +85,18 @@ TEST(BayesianMf, IsTheSameOnAnyNumberOfThreads) {
     EXPECT_EQ(a.user_bias, b.user_bias);
 }
 
+// Sampled in units of the ratings' spread: ratings on a 0-100 scale get the
+// same model, scaled, as the same ratings on 0-5.
+TEST(BayesianMf, FitsAnyRatingScale) {
+    const Split s = low_rank_ratings();
+    test::Triplets times20 = s.train;
+    for (float &v : times20.values) v *= 20.0f;
+    const core::FactorModel a = train_bpmf(s.train, 2, 20), b = train_bpmf(times20, 2, 20);
+    for (size_t k = 0; k < s.test.users.size(); k += 17)
+        EXPECT_NEAR(core::predict(b, s.test.users[k], s.test.items[k]),
+                    20.0f * core::predict(a, s.test.users[k], s.test.items[k]), 2e-3 * 20);
+}
+
 TEST(BayesianMf, NeedsExplicitFeedbackAndStopsWhenAsked) {
     core::TrainOptions o = core::default_options(core::Algorithm::Bpmf, core::Feedback::Implicit);
     EXPECT_THROW(core::validate_options(o), core::Error);
