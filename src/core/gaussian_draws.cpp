@@ -5,13 +5,14 @@
 namespace cfrec::core {
 
 double normal_draw(SplitMix64 &rng) {
-    const double u = 1.0 - rng.uniform();  // (0, 1]: the log stays finite
-    const double v = rng.uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
+    double z;
+    normal_draws(rng, &z, 1);
+    return z;
 }
 
 void normal_draws(SplitMix64 &rng, double *out, Eigen::Index n) {
     for (Eigen::Index k = 0; k < n; k += 2) {
+        // 1 - U is in (0, 1]: the log stays finite.
         const double radius = std::sqrt(-2.0 * std::log(1.0 - rng.uniform()));
         const double angle = 6.283185307179586 * rng.uniform();
         out[k] = radius * std::cos(angle);
