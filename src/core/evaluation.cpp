@@ -74,7 +74,12 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
     parallel_for(
         static_cast<int64_t>(users.size()), resolve_threads(threads), 16,
         [&](int64_t begin, int64_t end) {
-            std::vector<int32_t> picked;
+            // First who is measured and what each has seen, then their top k
+            // (a linear filter ranks them together: see
+            // recommend_each_from_items), then the metrics.
+            std::vector<int64_t> measured;
+            std::vector<std::vector<int64_t>> relevant_of;
+            std::vector<std::vector<int32_t>> excluded_of;
             for (int64_t j = begin; j < end; ++j) {
                 const int32_t u = user_of(users[j]);
                 if (u < 0) continue;
@@ -97,19 +102,29 @@ Evaluation Evaluator::evaluate(int k, double relevant_rating, int threads, const
                     if (i >= 0 && std::binary_search(excluded.begin(), excluded.end(), i))
                         ++relevant_seen[j];
                 }
-                // A linear filter scores a user from their items, the excluded
-                // ones; with none left, the most popular, as cfrec_recommend.
-                const std::vector<Scored> top =
-                    !model_.linear     ? recommend(model_, u, k, excluded)
-                    : excluded.empty() ? popular(model_, k, excluded)
-                                       : recommend_from_items(model_, excluded, k, excluded);
+                measured.push_back(j);
+                relevant_of.push_back(std::move(relevant));
+                excluded_of.push_back(std::move(excluded));
+            }
+            // A linear filter scores a user from their items, the excluded
+            // ones; with none left, the most popular, as cfrec_recommend.
+            std::vector<std::vector<Scored>> tops;
+            if (model_.linear) {
+                tops = recommend_each_from_items(model_, excluded_of, k, true);
+            } else {
+                for (size_t q = 0; q < measured.size(); ++q)
+                    tops.push_back(
+                        recommend(model_, user_of(users[measured[q]]), k, excluded_of[q]));
+            }
+            std::vector<int32_t> picked;
+            for (size_t q = 0; q < measured.size(); ++q) {
                 std::vector<int64_t> ids;
-                for (const Scored &s : top) {
+                for (const Scored &s : tops[q]) {
                     ids.push_back(model_.item_ids[s.index]);
                     picked.push_back(s.index);
                 }
-                per_user[j] = ranking_metrics(ids, relevant, k);
-                ranked[j] = 1;
+                per_user[measured[q]] = ranking_metrics(ids, relevant_of[q], k);
+                ranked[measured[q]] = 1;
             }
             std::lock_guard<std::mutex> guard(recommended_lock);
             for (int32_t i : picked) recommended[i] = 1;

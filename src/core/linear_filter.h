@@ -89,6 +89,12 @@ class LinearFilter {
     // distinct, any order) into scores[0, items()); `factors` is W.
     void score(const Eigen::Map<const FactorMatrix> &factors, const int32_t *items, size_t n,
                float *scores) const;
+    // score() for `count` people at once, person r's scores into
+    // scores[r * items(), (r + 1) * items()). W is read once for all of them
+    // rather than once each, which bounds cfrec_recommend_all; every score
+    // comes out exactly as score() computes it alone.
+    void score_many(const Eigen::Map<const FactorMatrix> &factors, const Span<int32_t> *people,
+                    size_t count, float *scores) const;
     // r R~^T R~ alone: for one item, its row of the item-item operator.
     void linear_scores(const int32_t *items, size_t n, float *scores) const;
     // What item j of a user's adds to item i's score: the scores are linear
@@ -123,6 +129,12 @@ class LinearFilterTrainer : public Trainer {
 std::vector<Scored> recommend_from_items(const ModelView &m, const std::vector<int32_t> &items,
                                          int k, const std::vector<int32_t> &excluded,
                                          const std::vector<int32_t> *include = nullptr);
+// recommend_from_items (no candidates) for each of several people, from
+// their items (dense, sorted, distinct), each never given their own items
+// when exclude_own; people with none get the most popular. Faster than one
+// at a time: see LinearFilter::score_many.
+std::vector<std::vector<Scored>> recommend_each_from_items(
+    const ModelView &m, const std::vector<std::vector<int32_t>> &items, int k, bool exclude_own);
 // cfrec_recommend_all's scoring for a linear filter: the users of rows
 // [row_begin, row_end) of `items` (each a user's sorted model item indices),
 // each scored from their row and, when exclude_seen, never given its items;

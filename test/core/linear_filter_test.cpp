@@ -4,6 +4,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "core/errors.h"
+#include "core/evaluation.h"
 #include "core/explain.h"
 #include "core/linear_filter.h"
 #include "core/serving.h"
@@ -168,6 +169,74 @@ TEST(LinearFilter, RecommendsForManyAsForOne) {
         core::recommend_many_from_items(v, 0, 1, 4, rows, false, 1, test::never_stop);
     const auto own = items_of(m, 0);
     EXPECT_TRUE(std::count(own.begin(), own.end(), with_seen.items[0].index));
+}
+
+TEST(LinearFilter, ScoresManyExactlyAsOne) {
+    // 40 factors: a part of each row past the last full set of lanes.
+    const core::FactorModel m = train(communities(), 40);
+    const core::ModelView v = m.view();
+    const int32_t users = m.linear->rows().rows(), items = m.linear->items();
+    std::vector<std::vector<int32_t>> own(users);
+    std::vector<core::Span<int32_t>> people;
+    for (int32_t u = 0; u < users; ++u) {
+        own[u] = items_of(m, u);
+        people.emplace_back(own[u]);
+    }
+    std::vector<float> many(static_cast<size_t>(users) * items), one(items);
+    m.linear->score_many(v.item_factors, people.data(), people.size(), many.data());
+    for (int32_t u = 0; u < users; ++u) {
+        m.linear->score(v.item_factors, own[u].data(), own[u].size(), one.data());
+        for (int32_t i = 0; i < items; ++i)
+            ASSERT_EQ(many[static_cast<size_t>(u) * items + i], one[i]) << u << " " << i;
+    }
+    // Blocks of any size, on two threads, rank as one person at a time does.
+    core::Csr rows;
+    for (int32_t u = 0; u < users; ++u) {
+        rows.indices.insert(rows.indices.end(), own[u].begin(), own[u].end());
+        rows.indptr.push_back(static_cast<int64_t>(rows.indices.size()));
+    }
+    const auto all =
+        core::recommend_many_from_items(v, 0, users, 5, rows, true, 2, test::never_stop);
+    for (int32_t u = 0; u < users; ++u) {
+        const auto alone = core::recommend_from_items(v, own[u], 5, own[u]);
+        ASSERT_EQ(all.count[u], static_cast<int32_t>(alone.size()));
+        for (size_t j = 0; j < alone.size(); ++j) {
+            EXPECT_EQ(all.items[u * 5 + j].index, alone[j].index) << u;
+            EXPECT_EQ(all.items[u * 5 + j].score, alone[j].score) << u;
+        }
+    }
+}
+
+TEST(LinearFilter, EvaluatesAsEachUserIsRecommended) {
+    const core::FactorModel m = train(communities(), 8);
+    const core::ModelView v = m.view();
+    core::Evaluator ev(m);
+    std::vector<int64_t> test_users, test_items, seen_users, seen_items;
+    double recall = 0;
+    int measured = 0;
+    for (int32_t u = 0; u < m.linear->rows().rows(); ++u) {
+        const int64_t id = m.linear->row_ids()[u];
+        const auto own = items_of(m, u);
+        for (int32_t i : own) {
+            seen_users.push_back(id);
+            seen_items.push_back(m.item_ids[i]);
+        }
+        // One held-out item each; the same user ranked alone must find it.
+        const int32_t held = (u * 7) % static_cast<int32_t>(m.item_ids.size());
+        if (std::binary_search(own.begin(), own.end(), held)) continue;
+        test_users.push_back(id);
+        test_items.push_back(m.item_ids[held]);
+        const auto top = core::recommend_from_items(v, own, 10, own);
+        recall += std::count_if(top.begin(), top.end(),
+                                [&](const core::Scored &s) { return s.index == held; });
+        ++measured;
+    }
+    ev.add_test(test_users.data(), test_items.data(), nullptr, test_users.size());
+    ev.add_seen(seen_users.data(), seen_items.data(), seen_users.size());
+    const core::Evaluation e = ev.evaluate(10, std::nan(""), 2, test::never_stop);
+    ASSERT_EQ(e.users, measured);
+    EXPECT_GT(recall, 0);
+    EXPECT_DOUBLE_EQ(e.recall, recall / measured);
 }
 
 TEST(LinearFilter, SharesAddUpToTheScore) {
