@@ -34,24 +34,32 @@ Eigen::Map<const Eigen::RowVectorXf> weights(Span<float> w) {
     return {w.data(), static_cast<Eigen::Index>(w.size())};
 }
 
-// (w . a) * scale + w . b, summed in 32 lanes in a fixed order: a score
+// Lanes of scaled_dots' sums: enough sums in flight that the adds' latency
+// does not bound a row, few enough that they stay in registers.
+#if defined(__AVX__)
+constexpr int kLanes = 32;  // two AVX-512 or four AVX registers a sum
+#else
+constexpr int kLanes = 16;  // four of SSE's 16 registers a sum
+#endif
+
+// (w . a) * scale + w . b, summed in fixed lanes in a fixed order: a score
 // then does not depend on where the vectors sit in memory, nor on how many
-// people share a pass over W. (32 lanes: enough sums in flight that the
-// adds' latency does not bound a row.)
+// people share a pass over W.
 float scaled_dots(const float *w, const float *a, float scale, const float *b, Eigen::Index n) {
-    using Lanes = Eigen::Array<float, 32, 1>;
+    using Lanes = Eigen::Array<float, kLanes, 1>;
     Lanes sa = Lanes::Zero(), sb = Lanes::Zero();
     Eigen::Index k = 0;
-    for (; k + 32 <= n; k += 32) {
+    for (; k + kLanes <= n; k += kLanes) {
         const Lanes x = Eigen::Map<const Lanes>(w + k);
         sa += x * Eigen::Map<const Lanes>(a + k);
         sb += x * Eigen::Map<const Lanes>(b + k);
     }
+    float rest_a = 0, rest_b = 0;  // past the last full set of lanes
     for (; k < n; ++k) {
-        sa[k % 32] += w[k] * a[k];
-        sb[k % 32] += w[k] * b[k];
+        rest_a += w[k] * a[k];
+        rest_b += w[k] * b[k];
     }
-    return (sa * scale + sb).sum();
+    return (sa * scale + sb).sum() + (rest_a * scale + rest_b);
 }
 
 }  // namespace
