@@ -221,7 +221,9 @@ TEST(LinearFilter, EvaluatesAsEachUserIsRecommended) {
             seen_users.push_back(id);
             seen_items.push_back(m.item_ids[i]);
         }
-        // One held-out item each; the same user ranked alone must find it.
+        // One held-out item each (none where it is one of the user's own);
+        // the evaluator must count a hit exactly where the user's own top 10,
+        // ranked alone, holds it.
         const int32_t held = (u * 7) % static_cast<int32_t>(m.item_ids.size());
         if (std::binary_search(own.begin(), own.end(), held)) continue;
         test_users.push_back(id);
