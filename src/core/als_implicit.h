@@ -16,7 +16,7 @@ class ImplicitAls : public Trainer {
     FactorModel take_model() override;
 
   private:
-    double loss(const StopCheck &stop) const;
+    double loss(const std::vector<double> &observed) const;
 
     Interactions data_;
     TrainOptions options_;

@@ -121,6 +121,15 @@ void add_gram(CpuKernel kernel, const float *rows, int64_t count, int f, float *
     std::abort();
 }
 
+void add_row_gram(CpuKernel kernel, const RowPart &row, float *scratch, float *gram, float *b) {
+#ifdef CFREC_X86_KERNELS
+    if (kernel == CpuKernel::Avx512) return avx512::add_row_gram(row, scratch, gram, b);
+    if (kernel == CpuKernel::Avx2) return avx2::add_row_gram(row, scratch, gram, b);
+#endif
+    (void)row, (void)scratch, (void)gram, (void)b;
+    std::abort();
+}
+
 double observed_loss(CpuKernel kernel, const RowPart &row, const float *x) {
 #ifdef CFREC_X86_KERNELS
     if (kernel == CpuKernel::Avx512) return avx512::observed_loss(row, x);

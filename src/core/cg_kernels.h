@@ -43,6 +43,16 @@ void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *o
 // mirrors them.
 void add_gram(CpuKernel kernel, const float *rows, int64_t count, int f, float *gram);
 
+// Rows a Gram's kernels take at a time (a tile stays in L1/L2 while the
+// Gram's blocks pass over it).
+constexpr int64_t kGramTile = 64;
+
+// A row's own part of its operator, for a row whose factor rows are too
+// many to stay in cache through the CG steps: gram += sum_j extra_j y_j y_j^T
+// (on and above the diagonal, as add_gram) and b += sum_j (1 + extra_j) y_j,
+// reading each y_j once. scratch holds 2 kGramTile f floats.
+void add_row_gram(CpuKernel kernel, const RowPart &row, float *scratch, float *gram, float *b);
+
 // sum_j c_j (1 - s_j)^2 - s_j^2 with s_j = y_j . x, c_j = 1 + extra_j: the
 // row's observed pairs' part of the implicit loss, x being the row's factors.
 double observed_loss(CpuKernel kernel, const RowPart &row, const float *x);

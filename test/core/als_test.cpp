@@ -120,15 +120,22 @@ TEST(ImplicitAls, RanksPlantedPositivesFirst) {
     }
 }
 
-TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
-    test::Triplets t = two_communities(5);
+// Implicit ALS at 6 factors solved exactly by Cholesky, the reference the
+// conjugate-gradient path is checked against.
+core::TrainOptions exact_implicit(int iterations, double alpha) {
     core::TrainOptions o;
     o.feedback = core::Feedback::Implicit;
     o.factors = 6;
-    o.iterations = 1;
-    o.alpha = 3.0;
+    o.iterations = iterations;
+    o.alpha = alpha;
     o.regularization = 0.1;
     o.solver = core::ImplicitSolver::Cholesky;
+    return o;
+}
+
+TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
+    test::Triplets t = two_communities(5);
+    core::TrainOptions o = exact_implicit(1, 3.0);
     core::FactorModel exact = train(t, o);
     o.solver = core::ImplicitSolver::ConjugateGradient;
     o.cg_steps = 6;  // as many steps as dimensions: CG is exact up to rounding
@@ -144,6 +151,36 @@ TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
     o.solver = core::ImplicitSolver::Cholesky;
     train(t, o, &chol_loss);
     EXPECT_NEAR(cg_loss.back(), chol_loss.back(), 0.02 * chol_loss.back());
+}
+
+// Items with more users than a CG batch keeps in cache have their operator
+// formed once (implicit_side.cpp): the solution and the loss are the ones
+// the reference path gives.
+TEST(ImplicitAls, RowsTooLongForABatchSolveAsTheReference) {
+    test::Triplets t;
+    core::SplitMix64 rng(21);
+    for (int64_t u = 0; u < 12000; ++u) {
+        for (int64_t item : {0, 1}) {  // 12,000 users each: 288 KB of factor rows at f = 6
+            t.users.push_back(u);
+            t.items.push_back(item);
+            t.values.push_back(1.0f + static_cast<float>(rng.next() % 3));
+        }
+        for (int j = 0; j < 3; ++j) {
+            t.users.push_back(u);
+            t.items.push_back(2 + static_cast<int64_t>(rng.next() % 50));
+            t.values.push_back(1.0f);
+        }
+    }
+    core::TrainOptions o = exact_implicit(2, 2.0);
+    std::vector<double> exact_loss, cg_loss;
+    core::FactorModel exact = train(t, o, &exact_loss);
+    o.solver = core::ImplicitSolver::ConjugateGradient;
+    o.cg_steps = 6;  // as many steps as dimensions: CG is exact up to rounding
+    core::FactorModel cg = train(t, o, &cg_loss);
+    EXPECT_LT((exact.user_factors - cg.user_factors).cwiseAbs().maxCoeff(), 1e-3);
+    EXPECT_LT((exact.item_factors - cg.item_factors).cwiseAbs().maxCoeff(), 1e-3);
+    for (size_t it = 0; it < exact_loss.size(); ++it)
+        EXPECT_NEAR(cg_loss[it], exact_loss[it], 1e-4 * exact_loss[it]) << "iteration " << it;
 }
 
 TEST(ImplicitAls, LossDecreases) {

@@ -30,6 +30,18 @@ RowMajor random_matrix(int rows, int cols, uint64_t seed) {
     return m;
 }
 
+// n interactions with rows of a `rows`-row matrix, values 1 to 4.
+void random_interactions(int n, int rows, uint64_t seed, std::vector<int32_t> &index,
+                         std::vector<float> &values) {
+    core::SplitMix64 rng(seed);
+    index.resize(n);
+    values.resize(n);
+    for (int j = 0; j < n; ++j) {
+        index[j] = static_cast<int32_t>(rng.next() % rows);
+        values[j] = 1.0f + static_cast<float>(rng.next() % 4);
+    }
+}
+
 const int kFactors[] = {1, 3, 7, 8, 15, 16, 17, 31, 64, 100, 256};
 
 TEST(CgKernels, GramProductsMatchDoublePrecision) {
@@ -59,13 +71,9 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
         for (int f : kFactors)
             for (int n : {0, 1, 2, 5, 40}) {
                 RowMajor other = random_matrix(60, f, 3);
-                core::SplitMix64 rng(4);
-                std::vector<int32_t> index(n);
-                std::vector<float> values(n);
-                for (int j = 0; j < n; ++j) {
-                    index[j] = static_cast<int32_t>(rng.next() % 60);
-                    values[j] = 1.0f + static_cast<float>(rng.next() % 4);
-                }
+                std::vector<int32_t> index;
+                std::vector<float> values;
+                random_interactions(n, 60, 4, index, values);
                 const float alpha = 2.5f;
                 const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
                 const RowMajor v = random_matrix(1, f, 5);
@@ -126,6 +134,37 @@ TEST(CgKernels, GramSumsTheUpperTriangle) {
                     for (int c = i; c < f; ++c)
                         ASSERT_NEAR(gram(i, c), 1.0 + want(i, c), 1e-4 * (1 + std::abs(want(i, c))))
                             << "f " << f << " rows " << rows << " at " << i << "," << c;
+            }
+}
+
+TEST(CgKernels, RowGramSumsWeightedProductsAndRightHandSide) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : kFactors)
+            for (int n : {1, 5, 64, 65, 200}) {
+                const RowMajor other = random_matrix(300, f, 13);
+                std::vector<int32_t> index;
+                std::vector<float> values;
+                random_interactions(n, 300, 14, index, values);
+                const float alpha = 1.5f;
+                const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
+                RowMajor gram = RowMajor::Constant(f, f, 1.0f);  // it adds to what is there
+                std::vector<float> b(f, 2.0f), scratch(2 * core::kGramTile * f);
+                core::add_row_gram(kernel, row, scratch.data(), gram.data(), b.data());
+                Eigen::MatrixXd want = Eigen::MatrixXd::Zero(f, f);
+                Eigen::VectorXd want_b = Eigen::VectorXd::Constant(f, 2.0);
+                for (int j = 0; j < n; ++j) {
+                    const Eigen::VectorXd y = other.row(index[j]).transpose().cast<double>();
+                    const double extra = alpha * values[j];
+                    want += extra * y * y.transpose();
+                    want_b += (1.0 + extra) * y;
+                }
+                for (int i = 0; i < f; ++i) {
+                    ASSERT_NEAR(b[i], want_b(i), 1e-4 * (1 + std::abs(want_b(i))))
+                        << "f " << f << " n " << n << " b at " << i;
+                    for (int c = i; c < f; ++c)
+                        ASSERT_NEAR(gram(i, c), 1.0 + want(i, c), 1e-4 * (1 + std::abs(want(i, c))))
+                            << "f " << f << " n " << n << " at " << i << "," << c;
+                }
             }
 }
 

@@ -1,0 +1,25 @@
+// One side of an implicit ALS iteration: every user (or every item) solved
+// against the other side's factors, each row by a few warm-started
+// conjugate-gradient steps, or exactly by Cholesky as the reference path.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "core/factor_model.h"
+#include "core/interactions.h"
+#include "core/parallel.h"
+#include "core/trainer.h"
+
+namespace cfrec::core {
+
+// out's row r minimises row r of m's objective given `other` (the other
+// side's factors) and gram = other^T other. When `observed` is given, its
+// entry r becomes row r's observed pairs' part of the loss with the new
+// factors: sum_j c_j (1 - s_j)^2 - s_j^2 (s_j = x_r . y_j, c_j the
+// confidence), computed while the row's other factors are still in cache.
+void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Eigen::MatrixXf &gram,
+                         const TrainOptions &o, const StopCheck &stop, FactorMatrix &out,
+                         std::vector<double> *observed = nullptr);
+
+}  // namespace cfrec::core
