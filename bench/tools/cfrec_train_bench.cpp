@@ -2,9 +2,13 @@
 // bench/generate.sql (160k uniform users, 60k Zipf(1) items, geometric
 // values), without Postgres: isolates the math from reading and writing.
 //   cfrec_train_bench ROWS [FACTORS] [ITERATIONS] [THREADS]
+// ROWS may instead name a file of "user<TAB>item<TAB>value" lines (what
+// cfrec_generate writes and bench/train-bench loads), to time the same
+// data the SQL benchmark trains on.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <unordered_set>
 
 #include "core/random.h"
@@ -12,18 +16,29 @@
 
 using namespace cfrec;
 
-int main(int argc, char **argv) {
-    const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 1000000;
-    core::TrainOptions o;
-    o.feedback = core::Feedback::Implicit;
-    o.factors = argc > 2 ? std::atoi(argv[2]) : 64;
-    o.iterations = argc > 3 ? std::atoi(argv[3]) : 15;
-    o.threads = argc > 4 ? std::atoi(argv[4]) : 0;
-    o.regularization = 0.05;
+namespace {
+
+// The rows of a cfrec_generate file; false when it cannot be opened.
+bool read_rows(const char *path, std::vector<int64_t> &users, std::vector<int64_t> &items,
+               std::vector<float> &values) {
+    FILE *in = std::fopen(path, "r");
+    if (in == nullptr) return false;
+    long long user, item;
+    float value;
+    while (std::fscanf(in, "%lld\t%lld\t%f", &user, &item, &value) == 3) {
+        users.push_back(user);
+        items.push_back(item);
+        values.push_back(value);
+    }
+    std::fclose(in);
+    return true;
+}
+
+// ROWS synthetic rows as bench/generate.sql draws them.
+void generate_rows(int64_t rows, std::vector<int64_t> &users, std::vector<int64_t> &items,
+                   std::vector<float> &values) {
     core::SplitMix64 rng(42);
     std::unordered_set<uint64_t> seen;
-    std::vector<int64_t> users, items;
-    std::vector<float> values;
     while (static_cast<int64_t>(users.size()) < rows) {
         const int64_t u = 1 + static_cast<int64_t>(rng.uniform() * 160000);
         const int64_t rank = static_cast<int64_t>(std::floor(std::pow(60001.0, rng.uniform())));
@@ -34,6 +49,27 @@ int main(int argc, char **argv) {
         items.push_back(i);
         values.push_back(1.0f + std::floor(std::log(1.0 - rng.uniform()) / std::log(0.5)));
     }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    const char *source = argc > 1 ? argv[1] : "1000000";
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = argc > 2 ? std::atoi(argv[2]) : 64;
+    o.iterations = argc > 3 ? std::atoi(argv[3]) : 15;
+    o.threads = argc > 4 ? std::atoi(argv[4]) : 0;
+    o.regularization = 0.05;
+    std::vector<int64_t> users, items;
+    std::vector<float> values;
+    const bool digits = std::strspn(source, "0123456789") == std::strlen(source);
+    if (!digits && !read_rows(source, users, items, values)) {
+        std::fprintf(stderr, "cannot read %s\n", source);
+        return 1;
+    }
+    if (digits) generate_rows(std::atoll(source), users, items, values);
+    const int64_t rows = static_cast<int64_t>(users.size());
     core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
     builder.add(users.data(), items.data(), values.data(), users.size());
     auto trainer = core::make_trainer(builder.finish(), o);
