@@ -1,5 +1,5 @@
-// Core-only implicit training benchmark on the synthetic data of
-// bench/generate.sql (160k uniform users, 60k Zipf(1) items, geometric
+// Core-only implicit training benchmark on synthetic data shaped like
+// cfrec_generate's (160k uniform users, 60k Zipf(1) items, geometric
 // values), without Postgres: isolates the math from reading and writing.
 //   cfrec_train_bench ROWS [FACTORS] [ITERATIONS] [THREADS]
 // ROWS may instead name a file of "user<TAB>item<TAB>value" lines (what
@@ -34,7 +34,7 @@ bool read_rows(const char *path, std::vector<int64_t> &users, std::vector<int64_
     return true;
 }
 
-// ROWS synthetic rows as bench/generate.sql draws them.
+// ROWS synthetic rows of that shape (not the same draws as cfrec_generate).
 void generate_rows(int64_t rows, std::vector<int64_t> &users, std::vector<int64_t> &items,
                    std::vector<float> &values) {
     core::SplitMix64 rng(42);
