@@ -70,6 +70,10 @@ int main(int argc, char **argv) {
     }
     if (digits) generate_rows(std::atoll(source), users, items, values);
     const int64_t rows = static_cast<int64_t>(users.size());
+    if (rows == 0) {
+        std::fprintf(stderr, "no rows in %s\n", source);
+        return 1;
+    }
     core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
     builder.add(users.data(), items.data(), values.data(), users.size());
     auto trainer = core::make_trainer(builder.finish(), o);
