@@ -130,6 +130,10 @@ int main(int argc, char **argv) {
     o.factors = std::atoi(argv[3]);
     o.iterations = std::atoi(argv[4]);
     const bool implicit = o.feedback == core::Feedback::Implicit;
+    if (implicit && (argc - 5) % 2 != 0) {
+        std::fprintf(stderr, "%s: implicit runs take REG ALPHA pairs\n", argv[0]);
+        return 2;
+    }
     // CFREC_SVD_LR=0.005 trains explicit models with SGD (algorithm 'svd') at that step.
     if (const char *lr = std::getenv("CFREC_SVD_LR")) {
         o.algorithm = core::Algorithm::Svd;

@@ -1,6 +1,7 @@
 #include "core/cg_kernels.h"
 
 #include <cstdlib>
+#include <type_traits>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

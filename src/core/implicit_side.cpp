@@ -21,11 +21,15 @@ constexpr int kBatch = 16;
 constexpr int64_t kBatchBytes = 256 * 1024;
 
 // A row longer than kBatchBytes would stream its factor rows from memory
-// once per CG step. Up to this many factors it pays to form the row's
-// operator once instead (f^2 / 2 multiply-adds an interaction, against
-// 8 f for the steps, but at the kernels' full speed): measured on the
-// benchmark's data (2M-25M interactions), the item side took 15-25 % less
-// time at 32 and 64 factors, and 20-50 % more at 128 and 256.
+// once per CG step. With AVX-512 kernels and up to this many factors it
+// pays to form the row's operator once instead (f^2 / 2 multiply-adds an
+// interaction, against 8 f for the steps, but at the kernels' full speed):
+// measured on the benchmark's data (2M-25M interactions, with the row
+// kernels before their fixed-width forms), the item side took 15-25 % less
+// time at 32 and 64 factors, and 20-50 % more at 128 and 256. With AVX2
+// (half the lanes, so forming takes twice the instructions) the steps win:
+// at 25M interactions the item side took 7 % less time without forming at
+// 32 factors and 21 % less at 64.
 constexpr int kMaxFormedFactors = 64;
 
 // A row's interactions with the other side, as the kernels take them.
@@ -174,7 +178,7 @@ double solve_formed_row(const Products &products, const RowPart &row, float reg,
 
 void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gram,
                          const TrainOptions &o, const StopCheck &stop, FactorMatrix &out,
-                         std::vector<double> *observed) {
+                         std::vector<double> *observed, LongRows long_rows) {
     const float alpha = static_cast<float>(o.alpha);
     const int f = static_cast<int>(other.cols());
     const Products products{cpu_kernel(), gram, other};
@@ -202,7 +206,9 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                 return;
             }
             const bool form_long_rows =
-                products.kernel != CpuKernel::None && f <= kMaxFormedFactors;
+                products.kernel != CpuKernel::None &&
+                (long_rows == LongRows::Form ||
+                 (products.kernel == CpuKernel::Avx512 && f <= kMaxFormedFactors));
             Batch b(f);
             FormedRow formed(form_long_rows ? f : 0);
             const int64_t row_bytes = static_cast<int64_t>(f) * sizeof(float);

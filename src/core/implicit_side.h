@@ -13,6 +13,12 @@
 
 namespace cfrec::core {
 
+// What happens to a row whose other factors are too many for a CG batch to
+// keep in cache: its operator is formed once where that pays (AVX-512
+// kernels, up to 64 factors), or its factor rows are read once a CG step.
+// Form forms it on any CPU with kernels, so tests reach that path anywhere.
+enum class LongRows { WhereItPays, Form };
+
 // out's row r minimises row r of m's objective given `other` (the other
 // side's factors) and gram = other^T other. When `observed` is given, its
 // entry r becomes row r's observed pairs' part of the loss with the new
@@ -20,6 +26,7 @@ namespace cfrec::core {
 // confidence), computed while the row's other factors are still in cache.
 void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Eigen::MatrixXf &gram,
                          const TrainOptions &o, const StopCheck &stop, FactorMatrix &out,
-                         std::vector<double> *observed = nullptr);
+                         std::vector<double> *observed = nullptr,
+                         LongRows long_rows = LongRows::WhereItPays);
 
 }  // namespace cfrec::core

@@ -42,7 +42,7 @@ void random_interactions(int n, int rows, uint64_t seed, std::vector<int32_t> &i
     }
 }
 
-const int kFactors[] = {1, 3, 7, 8, 15, 16, 17, 31, 64, 100, 256};
+const int kFactors[] = {1, 3, 7, 8, 15, 16, 17, 31, 32, 64, 100, 128, 256};
 
 TEST(CgKernels, GramProductsMatchDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
