@@ -153,9 +153,9 @@ TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
     EXPECT_NEAR(cg_loss.back(), chol_loss.back(), 0.02 * chol_loss.back());
 }
 
-// Items with more users than a CG batch keeps in cache have their operator
-// formed once (implicit_side.cpp): the solution and the loss are the ones
-// the reference path gives.
+// Items with more users than a CG batch keeps in cache are each solved
+// alone, their operator formed once with AVX-512 (implicit_side.cpp): the
+// solution and the loss are the ones the reference path gives.
 TEST(ImplicitAls, RowsTooLongForABatchSolveAsTheReference) {
     test::Triplets t;
     core::SplitMix64 rng(21);
