@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 #include "core/als_common.h"
 #include "core/graph_filter.h"
+#include "core/half_rows.h"
 #include "core/serving.h"
 #include "core/spectrum.h"
 
@@ -68,6 +70,8 @@ struct LinearFilter::Owned {
     std::vector<int64_t> row_ids;
     Csr by_user, by_item;
     std::vector<float> inv_sqrt_item_degree, inv_user_degree, ideal_weight, sharpen_weight;
+    std::vector<uint16_t> half_factors;
+    std::vector<float> half_slack;
 };
 
 LinearFilter::LinearFilter(const LinearFilterArrays &arrays) : a_(arrays) {}
@@ -117,6 +121,10 @@ LinearFilter::LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorM
     a_.inv_user_degree = o->inv_user_degree;
     a_.ideal_weight = o->ideal_weight;
     a_.sharpen_weight = o->sharpen_weight;
+    if (make_half_rows(factors, o->half_factors, o->half_slack)) {
+        a_.half_factors = o->half_factors;
+        a_.half_slack = o->half_slack;
+    }
     owned_ = std::move(o);  // moving the pointer leaves the vectors where a_ sees them
 }
 
@@ -132,7 +140,8 @@ int64_t LinearFilter::bytes() const {
             (a_.row_ids.size() + a_.by_user.indptr.size() + a_.by_item.indptr.size()) +
         sizeof(int32_t) * (a_.by_user.indices.size() + a_.by_item.indices.size()) +
         sizeof(float) * (a_.inv_sqrt_item_degree.size() + a_.inv_user_degree.size() +
-                         a_.ideal_weight.size() + a_.sharpen_weight.size()));
+                         a_.ideal_weight.size() + a_.sharpen_weight.size() + a_.half_slack.size()) +
+        sizeof(uint16_t) * a_.half_factors.size());
 }
 
 void LinearFilter::linear_scores(const int32_t *items, size_t n, float *scores) const {
@@ -166,23 +175,26 @@ void LinearFilter::score(const Eigen::Map<const FactorMatrix> &factors, const in
     score_many(factors, &person, 1, scores);
 }
 
+void LinearFilter::low_rank_weights(const Eigen::Map<const FactorMatrix> &factors,
+                                    Span<int32_t> person, Eigen::RowVectorXf &ideal,
+                                    Eigen::RowVectorXf &sharpen) const {
+    ideal = Eigen::RowVectorXf::Zero(factors.cols());
+    sharpen = Eigen::RowVectorXf::Zero(factors.cols());
+    for (int32_t j : person) {
+        ideal += a_.inv_sqrt_item_degree[j] * factors.row(j);
+        sharpen += factors.row(j);
+    }
+    ideal.array() *= weights(a_.ideal_weight).array();
+    sharpen.array() *= weights(a_.sharpen_weight).array();
+}
+
 void LinearFilter::score_many(const Eigen::Map<const FactorMatrix> &factors,
                               const Span<int32_t> *people, size_t count, float *scores) const {
     const int32_t n_items = this->items();
-    // The low-rank terms: per person, r D_i^-1/2 V for the ideal term and
-    // r V S^4 for the sharpening, as weights on W = V S.
     std::vector<Eigen::RowVectorXf> ideal(count), sharpen(count);
     for (size_t r = 0; r < count; ++r) {
-        const Span<int32_t> &p = people[r];
-        linear_scores(p.data(), p.size(), scores + r * n_items);
-        ideal[r] = Eigen::RowVectorXf::Zero(factors.cols());
-        sharpen[r] = Eigen::RowVectorXf::Zero(factors.cols());
-        for (int32_t j : p) {
-            ideal[r] += a_.inv_sqrt_item_degree[j] * factors.row(j);
-            sharpen[r] += factors.row(j);
-        }
-        ideal[r].array() *= weights(a_.ideal_weight).array();
-        sharpen[r].array() *= weights(a_.sharpen_weight).array();
+        linear_scores(people[r].data(), people[r].size(), scores + r * n_items);
+        low_rank_weights(factors, people[r], ideal[r], sharpen[r]);
     }
     // Then W once, item by item (rows are contiguous), each row serving
     // everyone's two dot products while it is in cache: reading W (39 MB on
@@ -194,6 +206,75 @@ void LinearFilter::score_many(const Eigen::Map<const FactorMatrix> &factors,
             scores[r * n_items + i] +=
                 scaled_dots(w, ideal[r].data(), sqrt_degree, sharpen[r].data(), factors.cols());
     }
+}
+
+std::vector<std::vector<Scored>> LinearFilter::best_many(
+    const Eigen::Map<const FactorMatrix> &factors, const Span<int32_t> *people, size_t count, int k,
+    const std::vector<int32_t> *const *excluded, bool use_half) const {
+    const int32_t n_items = this->items();
+    std::vector<std::vector<Scored>> out(count);
+    std::vector<float> scores(count * n_items);
+    if (!use_half || a_.half_factors.empty() || k <= 0) {
+        score_many(factors, people, count, scores.data());
+        for (size_t r = 0; r < count; ++r)
+            out[r] = top_k(scores.data() + r * n_items, n_items, k, *excluded[r]);
+        return out;
+    }
+    // The exact linear term, and the low-rank terms from the half copy on top.
+    const Eigen::Index f = factors.cols();
+    const int32_t stride = half_row_stride(static_cast<int32_t>(f));
+    std::vector<Eigen::RowVectorXf> ideal(count), sharpen(count);
+    std::vector<std::vector<float>> padded(2 * count, std::vector<float>(stride, 0.0f));
+    std::vector<const float *> a(count), b(count);
+    for (size_t r = 0; r < count; ++r) {
+        linear_scores(people[r].data(), people[r].size(), scores.data() + r * n_items);
+        low_rank_weights(factors, people[r], ideal[r], sharpen[r]);
+        std::copy(ideal[r].data(), ideal[r].data() + f, padded[2 * r].data());
+        std::copy(sharpen[r].data(), sharpen[r].data() + f, padded[2 * r + 1].data());
+        a[r] = padded[2 * r].data();
+        b[r] = padded[2 * r + 1].data();
+    }
+    std::vector<float> approx(scores);
+    add_half_dots({a_.half_factors.data(), n_items, stride, a_.inv_sqrt_item_degree.data(),
+                   a.data(), b.data(), static_cast<int32_t>(count), approx.data(), n_items});
+    std::vector<float> reach(n_items), lower(n_items);
+    for (size_t r = 0; r < count; ++r) {
+        const float *linear = scores.data() + r * n_items, *near = approx.data() + r * n_items;
+        // How far an approximate score can be from the exact one: the copy's
+        // slack on both dot products, and float rounding of the sums around them.
+        const float ideal_norm = ideal[r].norm() * (1.0f + 1e-6f);
+        const float sharpen_norm = sharpen[r].norm() * (1.0f + 1e-6f);
+        for (int32_t i = 0; i < n_items; ++i) {
+            const float scale = 1.0f / a_.inv_sqrt_item_degree[i];
+            reach[i] = a_.half_slack[i] * (scale * ideal_norm + sharpen_norm) * (1.0f + 1e-5f) +
+                       (std::abs(linear[i]) + std::abs(near[i])) * 0x1p-21f;
+            lower[i] = near[i] - reach[i];
+        }
+        // At least k items score at least the k-th best lower bound; an item
+        // that cannot reach it is not in the top k.
+        const std::vector<Scored> sure = top_k(lower.data(), n_items, k, *excluded[r]);
+        const float threshold = static_cast<int>(sure.size()) == k
+                                    ? sure.back().score
+                                    : -std::numeric_limits<float>::infinity();
+        std::vector<Scored> candidates;
+        auto skip = excluded[r]->begin();
+        for (int32_t i = 0; i < n_items; ++i) {
+            while (skip != excluded[r]->end() && *skip < i) ++skip;
+            if (skip != excluded[r]->end() && *skip == i) continue;
+            if (!(near[i] + reach[i] >= threshold)) continue;
+            // Exactly as score_many computes it.
+            const float exact =
+                linear[i] + scaled_dots(factors.row(i).data(), ideal[r].data(),
+                                        1.0f / a_.inv_sqrt_item_degree[i], sharpen[r].data(), f);
+            candidates.push_back({i, exact});
+        }
+        const size_t keep = std::min<size_t>(k, candidates.size());
+        std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
+                          ranks_before);
+        candidates.resize(keep);
+        out[r] = std::move(candidates);
+    }
+    return out;
 }
 
 double LinearFilter::share(const Eigen::Map<const FactorMatrix> &factors, int32_t j,
@@ -252,10 +333,15 @@ FactorModel LinearFilterTrainer::take_model() {
 
 std::vector<Scored> recommend_from_items(const ModelView &m, const std::vector<int32_t> &items,
                                          int k, const std::vector<int32_t> &excluded,
-                                         const std::vector<int32_t> *include) {
+                                         const std::vector<int32_t> *include, bool use_half) {
+    if (!include) {
+        const Span<int32_t> person(items);
+        const std::vector<int32_t> *excluded_of[] = {&excluded};
+        return std::move(
+            m.linear->best_many(m.item_factors, &person, 1, k, excluded_of, use_half)[0]);
+    }
     std::vector<float> scores(m.item_ids.size());
     m.linear->score(m.item_factors, items.data(), items.size(), scores.data());
-    if (!include) return top_k(scores.data(), static_cast<int32_t>(scores.size()), k, excluded);
     std::vector<Scored> scored;
     for (int32_t i : *include)
         if (!std::binary_search(excluded.begin(), excluded.end(), i))
@@ -275,25 +361,25 @@ std::vector<std::vector<Scored>> recommend_each_from_items(
         kScoreBlockBytes / (static_cast<int64_t>(sizeof(float)) * std::max(n_items, 1)), 1, 16));
     const std::vector<int32_t> none;
     std::vector<std::vector<Scored>> out(items.size());
-    std::vector<float> scores;
     for (size_t first = 0; first < items.size(); first += block) {
         const size_t last = std::min(items.size(), first + block);
         std::vector<Span<int32_t>> people;
-        for (size_t r = first; r < last; ++r)
-            if (!items[r].empty()) people.emplace_back(items[r]);
-        scores.resize(people.size() * n_items);
-        if (!people.empty())
-            m.linear->score_many(m.item_factors, people.data(), people.size(), scores.data());
-        const float *next = scores.data();
+        std::vector<const std::vector<int32_t> *> excluded;
         for (size_t r = first; r < last; ++r) {
-            const std::vector<int32_t> &excluded = exclude_own ? items[r] : none;
             if (items[r].empty()) {
-                out[r] = popular(m, k, excluded);
-            } else {  // as recommend_from_items without candidates
-                out[r] = top_k(next, n_items, k, excluded);
-                next += n_items;
+                out[r] = popular(m, k, none);
+                continue;
             }
+            people.emplace_back(items[r]);
+            excluded.push_back(exclude_own ? &items[r] : &none);
         }
+        if (people.empty()) continue;
+        // as recommend_from_items without candidates
+        auto tops = m.linear->best_many(m.item_factors, people.data(), people.size(), k,
+                                        excluded.data(), true);
+        auto next = tops.begin();
+        for (size_t r = first; r < last; ++r)
+            if (!items[r].empty()) out[r] = std::move(*next++);
     }
     return out;
 }

@@ -63,6 +63,10 @@ struct LinearFilterArrays {
     // Per column of W: ideal * S^-2 (0 where S is 0) and the sharpening's
     // weight (the constructor says which).
     Span<float> ideal_weight, sharpen_weight;
+    // W in half precision for recommending's first pass (half_rows.h);
+    // empty where this CPU has no kernel for it.
+    Span<uint16_t> half_factors;
+    Span<float> half_slack;
 };
 
 class LinearFilter {
@@ -95,6 +99,15 @@ class LinearFilter {
     // comes out exactly as score() computes it alone.
     void score_many(const Eigen::Map<const FactorMatrix> &factors, const Span<int32_t> *people,
                     size_t count, float *scores) const;
+    // The k best items for each of `count` people (as score_many), person r
+    // never given the items of excluded[r] (sorted): what top_k over
+    // score_many's scores gives, item for item and score for score. With the
+    // half-precision copy of W (and use_half) it reads the copy, half the
+    // bytes, and rescores exactly only the items the copy cannot rule out.
+    std::vector<std::vector<Scored>> best_many(const Eigen::Map<const FactorMatrix> &factors,
+                                               const Span<int32_t> *people, size_t count, int k,
+                                               const std::vector<int32_t> *const *excluded,
+                                               bool use_half) const;
     // r R~^T R~ alone: for one item, its row of the item-item operator.
     void linear_scores(const int32_t *items, size_t n, float *scores) const;
     // What item j of a user's adds to item i's score: the scores are linear
@@ -102,6 +115,11 @@ class LinearFilter {
     double share(const Eigen::Map<const FactorMatrix> &factors, int32_t j, int32_t i) const;
 
   private:
+    // A person's weights on W's columns: r D_i^-1/2 V for the ideal term and
+    // r V S^4 for the sharpening (as weights on W = V S).
+    void low_rank_weights(const Eigen::Map<const FactorMatrix> &factors, Span<int32_t> person,
+                          Eigen::RowVectorXf &ideal, Eigen::RowVectorXf &sharpen) const;
+
     struct Owned;  // the vectors a_ points into; none for a view
     std::unique_ptr<const Owned> owned_;
     LinearFilterArrays a_;
@@ -126,9 +144,12 @@ class LinearFilterTrainer : public Trainer {
 // Serving a linear filter (m.linear set): the k best items for someone
 // whose items are `items` (dense indices, sorted, distinct), none of
 // `excluded` (sorted), only `include`d ones when given (sorted).
+// use_half: read the half-precision copy of W first where there is one (the
+// same answers).
 std::vector<Scored> recommend_from_items(const ModelView &m, const std::vector<int32_t> &items,
                                          int k, const std::vector<int32_t> &excluded,
-                                         const std::vector<int32_t> *include = nullptr);
+                                         const std::vector<int32_t> *include = nullptr,
+                                         bool use_half = true);
 // recommend_from_items (no candidates) for each of several people, from
 // their items (dense, sorted, distinct), each never given their own items
 // when exclude_own; people with none get the most popular. Faster than one

@@ -6,7 +6,7 @@ namespace cfrec::core {
 
 namespace {
 
-constexpr uint64_t kMagic = 0x63667265632d6233ULL;  // "cfrec-b3"; see kBlobLayout
+constexpr uint64_t kMagic = 0x63667265632d6234ULL;  // "cfrec-b4"; see kBlobLayout
 
 // Where each array starts, from the blob's first byte; 0: absent.
 struct Header {
@@ -22,10 +22,12 @@ struct Header {
     int32_t half_items;
     float half_max_norm;
     // A linear filter's operator (LinearFilterArrays): its training users
-    // and their interactions (both ways), the degrees and the weights.
-    int64_t linear_rows, linear_nnz;
+    // and their interactions (both ways), the degrees and the weights, and
+    // the half-precision copy of its item factors when it has one.
+    int64_t linear_rows, linear_nnz, linear_half_count;
     uint64_t linear_row_ids, linear_user_indptr, linear_user_indices, linear_item_indptr,
-        linear_item_indices, linear_item_degree, linear_user_degree, linear_ideal, linear_sharpen;
+        linear_item_indices, linear_item_degree, linear_user_degree, linear_ideal, linear_sharpen,
+        linear_half, linear_half_slack;
     uint64_t total;
 };
 
@@ -82,6 +84,11 @@ Layout layout(const BlobSource &s, const BlobExtras &e) {
         h.linear_user_degree = l.place(h.linear_rows * 4);
         h.linear_ideal = l.place(f * 4);
         h.linear_sharpen = l.place(f * 4);
+        if (!a.half_factors.empty()) {
+            h.linear_half_count = static_cast<int64_t>(a.half_factors.size());
+            h.linear_half = l.place(h.linear_half_count * 2);
+            h.linear_half_slack = l.place(s.items * 4);
+        }
     }
     h.total = l.at;
     return l;
@@ -156,6 +163,10 @@ void write_blob(const BlobSource &s, const BlobExtras &e, void *out) {
         copy(base + h.linear_user_degree, a.inv_user_degree);
         copy(base + h.linear_ideal, a.ideal_weight);
         copy(base + h.linear_sharpen, a.sharpen_weight);
+        if (h.linear_half != 0) {
+            copy(base + h.linear_half, a.half_factors);
+            copy(base + h.linear_half_slack, a.half_slack);
+        }
     }
 }
 
@@ -234,6 +245,10 @@ ModelView read_blob(const void *blob, BlobReaders &readers) {
         a.inv_user_degree = span_at<float>(blob, h.linear_user_degree, h.linear_rows);
         a.ideal_weight = span_at<float>(blob, h.linear_ideal, h.factors);
         a.sharpen_weight = span_at<float>(blob, h.linear_sharpen, h.factors);
+        if (h.linear_half != 0) {
+            a.half_factors = span_at<uint16_t>(blob, h.linear_half, h.linear_half_count);
+            a.half_slack = span_at<float>(blob, h.linear_half_slack, h.items);
+        }
         readers.linear = std::make_unique<LinearFilter>(a);
         v.linear = readers.linear.get();
     }

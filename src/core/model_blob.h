@@ -15,7 +15,7 @@ namespace cfrec::core {
 // The blob's layout version. Processes that share blobs must agree on it:
 // the shared cache's registry is named after it, so a server that loads a
 // newer build (PostgreSQL 17+, no preload) never reads an older build's blobs.
-constexpr int kBlobLayout = 3;
+constexpr int kBlobLayout = 4;
 
 // A model's arrays as read from its tables: rows ascending by id, factors
 // row-major (count x factors).

@@ -80,7 +80,8 @@ Ranked recommend_for_user(const ModelRecord &record, const UserRequest &r) {
             copy_ranked(*model,
                         items.empty()
                             ? core::popular(*model, r.k, excluded, only)
-                            : core::recommend_from_items(*model, items, r.k, excluded, only),
+                            : core::recommend_from_items(*model, items, r.k, excluded, only,
+                                                         cfrec_half_precision_scoring),
                         ranked);
             return;
         }
@@ -171,7 +172,8 @@ extern "C" Datum cfrec_recommend_for_items(PG_FUNCTION_ARGS) {
             copy_ranked(*model,
                         excluded.empty()
                             ? core::popular(*model, k, excluded)
-                            : core::recommend_from_items(*model, excluded, k, excluded),
+                            : core::recommend_from_items(*model, excluded, k, excluded, nullptr,
+                                                         cfrec_half_precision_scoring),
                         ranked);
             return;
         }

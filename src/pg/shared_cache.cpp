@@ -31,8 +31,8 @@ namespace {
 // Named after the blob layout and the slot layout (2: slots keep the model's
 // shape), so a server that loads a new build without a restart never reads
 // another build's registry.
-constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 3, slot layout 2";
-static_assert(core::kBlobLayout == 3, "name the registry after the new layout");
+constexpr const char *kRegistryName = "cfrec shared model cache, blob layout 4, slot layout 2";
+static_assert(core::kBlobLayout == 4, "name the registry after the new layout");
 constexpr int kSlots = 64;           // models cached at once, server-wide
 constexpr size_t kNameBytes = 1025;  // model names have at most 1024 bytes
 

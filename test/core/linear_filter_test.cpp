@@ -2,11 +2,15 @@
 
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
+#include <cmath>
 
+#include "core/cpu_kernel.h"
 #include "core/errors.h"
 #include "core/evaluation.h"
 #include "core/explain.h"
+#include "core/half_rows.h"
 #include "core/linear_filter.h"
+#include "core/random.h"
 #include "core/serving.h"
 #include "small_models.h"
 #include "test_data.h"
@@ -297,4 +301,41 @@ TEST(LinearFilter, StopsWhenCancelled) {
     o.factors = 8;
     auto trainer = core::make_trainer(communities(), o);
     EXPECT_THROW(trainer->step([] { return true; }), core::Cancelled);
+}
+
+// Recommending reads the half-precision copy of W first where the CPU has a
+// kernel for it, and must answer exactly as the float pass: the same items,
+// the same scores, for any k and exclusions.
+TEST(LinearFilter, HalfPrecisionPassRecommendsExactlyAsFloat) {
+    test::Triplets t;  // many popularity-skewed items: scores near the cut are close
+    core::SplitMix64 rng(11);
+    for (int64_t u = 0; u < 2000; ++u)
+        for (int n = 0; n < 3 + u % 17; ++n)
+            t.add(u, static_cast<int64_t>(3000 * std::pow(rng.uniform(), 2.5)), 1.0f);
+    const core::FactorModel m = train(test::build(t, core::DuplicatePolicy::Sum), 40);
+    const core::ModelView v = m.view();
+    const int32_t items = m.linear->items();
+    if (core::cpu_kernel() != core::CpuKernel::None) {
+        ASSERT_EQ(m.linear->arrays().half_factors.size(),
+                  static_cast<size_t>(items) * core::half_row_stride(40));
+    }
+    const std::vector<int32_t> none;
+    for (int32_t u = 0; u < m.linear->rows().rows(); u += 5) {
+        const std::vector<int32_t> own = items_of(m, u);
+        const core::Span<int32_t> person(own);
+        for (int k : {1, 10, items - 2, items + 5}) {
+            for (const std::vector<int32_t> *excluded : {&own, &none}) {
+                const std::vector<int32_t> *excluded_of[] = {excluded};
+                const auto half =
+                    m.linear->best_many(v.item_factors, &person, 1, k, excluded_of, true)[0];
+                const auto exact =
+                    m.linear->best_many(v.item_factors, &person, 1, k, excluded_of, false)[0];
+                ASSERT_EQ(half.size(), exact.size()) << u << " " << k;
+                for (size_t j = 0; j < exact.size(); ++j) {
+                    ASSERT_EQ(half[j].index, exact[j].index) << u << " " << k << " " << j;
+                    ASSERT_EQ(half[j].score, exact[j].score) << u << " " << k << " " << j;
+                }
+            }
+        }
+    }
 }
