@@ -182,6 +182,7 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
     const float alpha = static_cast<float>(o.alpha);
     const int f = static_cast<int>(other.cols());
     const Products products{cpu_kernel(), gram, other};
+    const int steps = cg_steps_for(o, f);
     auto reg_of = [&](int64_t n) {
         return implicit_row_regularization(o.regularization, o.scale_regularization, n);
     };
@@ -215,9 +216,9 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
             for (int64_t first = begin; first < end;) {
                 const int64_t first_n = m.indptr[first + 1] - m.indptr[first];
                 if (form_long_rows && first_n * row_bytes > kBatchBytes) {
-                    const double loss = solve_formed_row(
-                        products, row_part_of(m, first, other, alpha), reg_of(first_n), o.cg_steps,
-                        formed, out.row(first).data());
+                    const double loss =
+                        solve_formed_row(products, row_part_of(m, first, other, alpha),
+                                         reg_of(first_n), steps, formed, out.row(first).data());
                     if (observed) (*observed)[first] = loss;
                     ++first;
                     continue;
@@ -232,7 +233,7 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                     b.reg[count] = reg_of(n);
                     b.x.row(count) = out.row(u);
                 }
-                conjugate_gradients(products, count, o.cg_steps, b);
+                conjugate_gradients(products, count, steps, b);
                 out.middleRows(first, count) = b.x.topRows(count);
                 for (int k = 0; k < count; ++k) note_loss(first + k, b.x.row(k).data());
                 first += count;

@@ -53,7 +53,7 @@ void validate_options(const TrainOptions &o) {
             std::string("algorithm '") + algorithm_name(o.algorithm) + "' needs implicit feedback",
             "Graph filters rank items from who interacted with what; for ratings use "
             "algorithm => 'als' or 'svd'.");
-    require(o.cg_steps >= 1 && o.cg_steps <= 64, "cg_steps must be between 1 and 64", "");
+    require(o.cg_steps >= 0 && o.cg_steps <= 64, "cg_steps must be between 0 and 64", "");
 }
 
 const char *algorithm_name(Algorithm algorithm) {

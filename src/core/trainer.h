@@ -45,11 +45,22 @@ struct TrainOptions {
     uint64_t seed = 42;
     int threads = 0;  // 0 = all cores
     ImplicitSolver solver = ImplicitSolver::ConjugateGradient;
-    int cg_steps = 3;
+    // Implicit ALS: CG steps each row takes per iteration; 0 picks by the
+    // factors (cg_steps_for).
+    int cg_steps = 0;
     // Graph filter: a rank above what the data has (min(users, items)) is
     // lowered to it instead of refused; set when factors were left out.
     bool fit_factors_to_data = false;
 };
+
+// The CG steps implicit ALS takes for rows of `factors`: o.cg_steps, or
+// when 0 two up to 64 factors and three beyond. Warm starts carry a step's
+// work into the next iteration: at 32 and 64 factors two steps reached the
+// same loss and ranking as three in 17-30 % less time; at 128 and 256 they
+// fell short (bench/RESULTS.md).
+inline int cg_steps_for(const TrainOptions &o, int factors) {
+    return o.cg_steps > 0 ? o.cg_steps : (factors <= 64 ? 2 : 3);
+}
 
 struct IterationReport {
     int iteration = 0;   // 1-based

@@ -143,7 +143,7 @@ TEST(ImplicitAls, ConjugateGradientAgreesWithCholesky) {
     EXPECT_LT((exact.user_factors - cg.user_factors).cwiseAbs().maxCoeff(), 1e-3);
     EXPECT_LT((exact.item_factors - cg.item_factors).cwiseAbs().maxCoeff(), 1e-3);
 
-    // The default three warm-started steps reach nearly the same objective.
+    // Three warm-started steps reach nearly the same objective.
     o.iterations = 10;
     o.cg_steps = 3;
     std::vector<double> cg_loss, chol_loss;
@@ -261,4 +261,14 @@ TEST(ImplicitAls, UnscaledRegularizationConvergesToo) {
     std::vector<double> losses;
     train(two_communities(4), o, &losses);
     for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-3));
+}
+
+TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsUnlessTold) {
+    core::TrainOptions o;
+    EXPECT_EQ(core::cg_steps_for(o, 32), 2);
+    EXPECT_EQ(core::cg_steps_for(o, 64), 2);
+    EXPECT_EQ(core::cg_steps_for(o, 65), 3);
+    EXPECT_EQ(core::cg_steps_for(o, 256), 3);
+    o.cg_steps = 5;
+    EXPECT_EQ(core::cg_steps_for(o, 64), 5);
 }
