@@ -22,14 +22,6 @@ constexpr int kAhead = 4;
 // cpu_kernel() picks one at run time, as in half_scorer.cpp.
 #ifdef CFREC_X86_KERNELS
 
-__attribute__((target("f16c"))) uint16_t to_half(float value) {
-    return _cvtss_sh(value, _MM_FROUND_TO_NEAREST_INT);
-}
-
-__attribute__((target("f16c"))) float from_half(uint16_t value) {
-    return _cvtsh_ss(value);
-}
-
 __attribute__((target("avx2,f16c,fma"))) float sum8(__m256 v) {
     const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -93,6 +85,16 @@ __attribute__((target("avx512f,f16c,fma"))) void add_half_dots_avx512(const Half
 #endif  // CFREC_X86_KERNELS
 
 }  // namespace
+
+#ifdef CFREC_X86_KERNELS
+__attribute__((target("f16c"))) uint16_t to_half(float value) {
+    return _cvtss_sh(value, _MM_FROUND_TO_NEAREST_INT);
+}
+
+__attribute__((target("f16c"))) float from_half(uint16_t value) {
+    return _cvtsh_ss(value);
+}
+#endif
 
 int32_t half_row_stride(int32_t columns) {
     return (columns + kRowAlign - 1) / kRowAlign * kRowAlign;

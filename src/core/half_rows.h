@@ -17,6 +17,13 @@
 
 namespace cfrec::core {
 
+#if defined(__x86_64__)
+// One value to half precision (to nearest) and back, by F16C: only where
+// cpu_kernel() found a kernel.
+uint16_t to_half(float value);
+float from_half(uint16_t value);
+#endif
+
 // The copy's layout: rows of `stride` halves (the columns, then zeros up to a
 // multiple of 16, so the kernels need no tail), and one slack a row.
 int32_t half_row_stride(int32_t columns);

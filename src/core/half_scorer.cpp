@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/cpu_kernel.h"
+#include "core/half_rows.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -23,10 +24,6 @@ constexpr int kLanes = 16;  // items per interleaved block
 // so the loops are written out.
 
 #ifdef CFREC_X86_KERNELS
-
-__attribute__((target("f16c"))) uint16_t to_half(float value) {
-    return _cvtss_sh(value, _MM_FROUND_TO_NEAREST_INT);
-}
 
 // One call of bounds(): the arrays it reads, by position, and its arguments.
 struct BoundsCall {

@@ -1,6 +1,7 @@
 // A model laid out as a blob (the server-wide cache's form) serves exactly
 // what the model itself serves.
 #include "core/model_blob.h"
+#include "core/cpu_kernel.h"
 #include "core/linear_filter.h"
 #include "core/model_patch.h"
 #include "core/trainer.h"
@@ -73,6 +74,10 @@ TEST(ModelBlob, LinearFilterServesTheSame) {
     const ModelView v = read_blob(blob.data(), readers);
     ASSERT_NE(v.linear, nullptr);
     EXPECT_EQ(v.linear->bytes(), m.linear->bytes());
+    // The half-precision copy travels too, where this CPU makes one.
+    EXPECT_EQ(v.linear->arrays().half_factors.size(), m.linear->arrays().half_factors.size());
+    EXPECT_EQ(v.linear->arrays().half_slack.size(), m.linear->arrays().half_slack.size());
+    EXPECT_EQ(m.linear->arrays().half_factors.empty(), cpu_kernel() == CpuKernel::None);
     EXPECT_EQ(v.linear->row_index(data.user_ids[3]), 3);
     const std::vector<int32_t> none;
     for (int32_t row = 0; row < m.linear->rows().rows(); row += 5) {
