@@ -6,6 +6,7 @@
 
 #include "core/als_common.h"
 #include "core/cg_kernels.h"
+#include "core/gram_eigenbasis.h"
 #include "core/implicit_side.h"
 #include "core/row_solve.h"
 
@@ -66,8 +67,12 @@ IterationReport ImplicitAls::step(const StopCheck &stop) {
     Stopwatch clock;
     const int threads = resolve_threads(options_.threads);
     if (items_gram_.size() == 0) items_gram_ = gram_of(items_, threads, stop);
+    const bool turn = options_.solver == ImplicitSolver::ConjugateGradient &&
+                      options_.factors >= options_.eigenbasis_from_factors;
+    if (turn) turn_to_eigenbasis(items_gram_, items_, users_, threads, stop);
     solve_implicit_side(data_.by_user, items_, items_gram_, options_, stop, users_);
     users_gram_ = gram_of(users_, threads, stop);
+    if (turn) turn_to_eigenbasis(users_gram_, users_, items_, threads, stop);
     // The items are solved last: each item's pairs' part of the loss is
     // taken then, while its users' factor rows are still in cache.
     std::vector<double> observed;

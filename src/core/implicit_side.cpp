@@ -4,6 +4,7 @@
 
 #include "core/als_common.h"
 #include "core/cg_kernels.h"
+#include "core/gram_eigenbasis.h"
 #include "core/row_solve.h"
 
 namespace cfrec::core {
@@ -47,9 +48,18 @@ struct Products {
     CpuKernel kernel;
     const Gram &gram;
     const FactorMatrix &other;
+    // A Gram in its eigenbasis (gram_eigenbasis.h) is diagonal: its products
+    // are then f multiplies a row instead of f^2 multiply-adds.
+    const bool diagonal = is_diagonal(gram);
+    const Eigen::RowVectorXf gram_diagonal = gram.diagonal().transpose();
 
     // out = gram v + reg v for the first `count` rows of v.
     void gram_part(const FactorMatrix &v, const float *reg, int count, FactorMatrix &out) const {
+        if (diagonal) {
+            for (int m = 0; m < count; ++m)
+                out.row(m) = v.row(m).cwiseProduct(gram_diagonal) + reg[m] * v.row(m);
+            return;
+        }
         if (kernel != CpuKernel::None) {
             gram_products(kernel, gram.data(), static_cast<int>(gram.cols()), reg, v.data(), count,
                           out.data());

@@ -48,6 +48,11 @@ struct TrainOptions {
     // Implicit ALS: CG steps each row takes per iteration; 0 picks by the
     // factors (cg_steps_for).
     int cg_steps = 0;
+    // Implicit ALS with CG: from this many factors on, both sides turn into
+    // the eigenbasis of the Gram a side is solved against before it is
+    // (gram_eigenbasis.h); below, the Gram's dense products cost less than
+    // the turns.
+    int eigenbasis_from_factors = 128;
     // Graph filter: a rank above what the data has (min(users, items)) is
     // lowered to it instead of refused; set when factors were left out.
     bool fit_factors_to_data = false;

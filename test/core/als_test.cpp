@@ -263,6 +263,29 @@ TEST(ImplicitAls, UnscaledRegularizationConvergesToo) {
     for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-3));
 }
 
+// Turning both sides into a Gram's eigenbasis before each side's solve
+// (gram_eigenbasis.h) changes the basis of the factors, not the model: CG's
+// steps turn with it, so every prediction and loss are the same up to
+// rounding. (Turning one side alone would change every prediction.)
+TEST(ImplicitAls, TurningToTheEigenbasisChangesNoPrediction) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 12;
+    o.iterations = 6;
+    o.alpha = 2.0;
+    o.eigenbasis_from_factors = 1000;
+    std::vector<double> plain_loss, turned_loss;
+    const core::FactorModel plain = train(two_communities(6), o, &plain_loss);
+    o.eigenbasis_from_factors = 1;
+    const core::FactorModel turned = train(two_communities(6), o, &turned_loss);
+    const Eigen::MatrixXf p = plain.user_factors * plain.item_factors.transpose();
+    const Eigen::MatrixXf t = turned.user_factors * turned.item_factors.transpose();
+    EXPECT_LT((p - t).cwiseAbs().maxCoeff(), 1e-4f * p.cwiseAbs().maxCoeff());
+    EXPECT_GT((plain.user_factors - turned.user_factors).cwiseAbs().maxCoeff(), 1e-2f);
+    for (size_t it = 0; it < plain_loss.size(); ++it)
+        EXPECT_NEAR(turned_loss[it], plain_loss[it], 1e-5 * plain_loss[it]) << "iteration " << it;
+}
+
 TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsUnlessTold) {
     core::TrainOptions o;
     EXPECT_EQ(core::cg_steps_for(o, 32), 2);
