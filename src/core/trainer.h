@@ -59,12 +59,15 @@ struct TrainOptions {
 };
 
 // The CG steps implicit ALS takes for rows of `factors`: o.cg_steps, or
-// when 0 two up to 64 factors and three beyond. Warm starts carry a step's
-// work into the next iteration: at 32 and 64 factors two steps reached the
-// same loss and ranking as three in 17-30 % less time; at 128 and 256 they
-// fell short (bench/RESULTS.md).
+// when 0 two up to 64 factors, three beyond, and two again where the Gram
+// is turned diagonal (eigenbasis_from_factors), whose steps are
+// preconditioned. Warm starts carry a step's work into the next iteration:
+// at 32 and 64 factors two steps reached the same loss and ranking as three
+// in 17-30 % less time; at 128 and 256 two plain steps fell short, two
+// preconditioned ones end lower than three plain (bench/RESULTS.md).
 inline int cg_steps_for(const TrainOptions &o, int factors) {
-    return o.cg_steps > 0 ? o.cg_steps : (factors <= 64 ? 2 : 3);
+    if (o.cg_steps > 0) return o.cg_steps;
+    return factors <= 64 || factors >= o.eigenbasis_from_factors ? 2 : 3;
 }
 
 struct IterationReport {
