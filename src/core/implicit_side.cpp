@@ -1,6 +1,7 @@
 #include "core/implicit_side.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/als_common.h"
 #include "core/cg_kernels.h"
@@ -149,7 +150,13 @@ void conjugate_gradients(const Products &products, int count, int steps, Batch &
     for (int m = 0; m < count; ++m) {
         products.row_part(b.rows[m], b.x.row(m).data(), b.r.row(m).data(), true);
         if (precondition) {
-            b.inverse_m.row(m) = (products.gram_diagonal.array() + b.reg[m]).inverse().matrix();
+            // M must stay positive definite: a Gram of lower rank than f
+            // has (rounded) zero eigenvalues, which with no regularisation
+            // would send the steps' directions off where A does not act.
+            const float top = products.gram_diagonal.maxCoeff() + b.reg[m];
+            const float floor = std::max(1e-6f * top, std::numeric_limits<float>::min());
+            b.inverse_m.row(m) =
+                (products.gram_diagonal.array() + b.reg[m]).max(floor).inverse().matrix();
             b.p.row(m) = b.r.row(m).cwiseProduct(b.inverse_m.row(m));
             b.rs[m] = b.r.row(m).dot(b.p.row(m));
         } else {

@@ -306,6 +306,32 @@ TEST(ImplicitAls, TwoPreconditionedStepsEndLowerThanThreePlain) {
     EXPECT_LT(preconditioned_loss.back(), plain_loss.back());
 }
 
+// More factors than items and no regularisation: the items' Gram has zero
+// eigenvalues, which the preconditioner must not divide by (it did, and
+// the users' factors ran off to 5.6e7 where plain steps keep them at 55).
+TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
+    test::Triplets t;
+    for (int u = 0; u < 40; ++u)
+        for (int i = 0; i < 6; ++i)
+            if ((u + i) % 3 != 0) t.add(u, i, 1.0f + static_cast<float>(u % 4));
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 16;
+    o.iterations = 20;
+    o.regularization = 0.0;
+    o.eigenbasis_from_factors = 1000;
+    const core::FactorModel plain = train(t, o);
+    o.eigenbasis_from_factors = 1;
+    std::vector<double> losses;
+    const core::FactorModel turned = train(t, o, &losses);
+    for (double loss : losses) EXPECT_TRUE(std::isfinite(loss));
+    EXPECT_LT(turned.user_factors.cwiseAbs().maxCoeff(),
+              1e3f * plain.user_factors.cwiseAbs().maxCoeff());
+    const Eigen::MatrixXf p = plain.user_factors * plain.item_factors.transpose();
+    const Eigen::MatrixXf q = turned.user_factors * turned.item_factors.transpose();
+    EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 1e-3f * p.cwiseAbs().maxCoeff());
+}
+
 TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsAndFromTheEigenbasisUnlessTold) {
     core::TrainOptions o;
     EXPECT_EQ(core::cg_steps_for(o, 32), 2);
