@@ -263,25 +263,35 @@ TEST(ImplicitAls, UnscaledRegularizationConvergesToo) {
     for (size_t j = 1; j < losses.size(); ++j) EXPECT_LE(losses[j], losses[j - 1] * (1 + 1e-3));
 }
 
+// Implicit ALS by CG at `factors`, never turned into the eigenbasis (each
+// test below turns it on to compare).
+core::TrainOptions unturned_implicit(int factors, int iterations, double alpha) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = factors;
+    o.iterations = iterations;
+    o.alpha = alpha;
+    o.eigenbasis_from_factors = 1000;
+    return o;
+}
+
+Eigen::MatrixXf predictions(const core::FactorModel &m) {
+    return m.user_factors * m.item_factors.transpose();
+}
+
 // Turning both sides into a Gram's eigenbasis before each side's solve
 // (gram_eigenbasis.h) changes the basis of the factors, not the model: with
 // as many CG steps as factors, plain or preconditioned, each row is solved
 // exactly, so every prediction and loss are the same up to rounding.
 // (Turning one side alone would change every prediction.)
 TEST(ImplicitAls, TurningToTheEigenbasisChangesNoPrediction) {
-    core::TrainOptions o;
-    o.feedback = core::Feedback::Implicit;
-    o.factors = 12;
+    core::TrainOptions o = unturned_implicit(12, 6, 2.0);
     o.cg_steps = 12;
-    o.iterations = 6;
-    o.alpha = 2.0;
-    o.eigenbasis_from_factors = 1000;
     std::vector<double> plain_loss, turned_loss;
     const core::FactorModel plain = train(two_communities(6), o, &plain_loss);
     o.eigenbasis_from_factors = 1;
     const core::FactorModel turned = train(two_communities(6), o, &turned_loss);
-    const Eigen::MatrixXf p = plain.user_factors * plain.item_factors.transpose();
-    const Eigen::MatrixXf t = turned.user_factors * turned.item_factors.transpose();
+    const Eigen::MatrixXf p = predictions(plain), t = predictions(turned);
     EXPECT_LT((p - t).cwiseAbs().maxCoeff(), 1e-3f * p.cwiseAbs().maxCoeff());
     EXPECT_GT((plain.user_factors - turned.user_factors).cwiseAbs().maxCoeff(), 1e-2f);
     for (size_t it = 0; it < plain_loss.size(); ++it)
@@ -291,12 +301,7 @@ TEST(ImplicitAls, TurningToTheEigenbasisChangesNoPrediction) {
 // In the eigenbasis each row's steps are preconditioned by its operator
 // without its own interactions: two of them end lower than three plain ones.
 TEST(ImplicitAls, TwoPreconditionedStepsEndLowerThanThreePlain) {
-    core::TrainOptions o;
-    o.feedback = core::Feedback::Implicit;
-    o.factors = 12;
-    o.iterations = 8;
-    o.alpha = 2.0;
-    o.eigenbasis_from_factors = 1000;
+    core::TrainOptions o = unturned_implicit(12, 8, 2.0);
     o.cg_steps = 3;
     std::vector<double> plain_loss, preconditioned_loss;
     train(two_communities(7), o, &plain_loss);
@@ -314,12 +319,8 @@ TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
     for (int u = 0; u < 40; ++u)
         for (int i = 0; i < 6; ++i)
             if ((u + i) % 3 != 0) t.add(u, i, 1.0f + static_cast<float>(u % 4));
-    core::TrainOptions o;
-    o.feedback = core::Feedback::Implicit;
-    o.factors = 16;
-    o.iterations = 20;
+    core::TrainOptions o = unturned_implicit(16, 20, 1.0);
     o.regularization = 0.0;
-    o.eigenbasis_from_factors = 1000;
     const core::FactorModel plain = train(t, o);
     o.eigenbasis_from_factors = 1;
     std::vector<double> losses;
@@ -327,8 +328,7 @@ TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
     for (double loss : losses) EXPECT_TRUE(std::isfinite(loss));
     EXPECT_LT(turned.user_factors.cwiseAbs().maxCoeff(),
               1e3f * plain.user_factors.cwiseAbs().maxCoeff());
-    const Eigen::MatrixXf p = plain.user_factors * plain.item_factors.transpose();
-    const Eigen::MatrixXf q = turned.user_factors * turned.item_factors.transpose();
+    const Eigen::MatrixXf p = predictions(plain), q = predictions(turned);
     EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 1e-3f * p.cwiseAbs().maxCoeff());
 }
 

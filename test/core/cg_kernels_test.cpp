@@ -7,6 +7,7 @@
 
 #include "core/cg_kernels.h"
 #include "core/random.h"
+#include "test_data.h"
 
 using namespace cfrec;
 
@@ -21,14 +22,6 @@ std::vector<core::CpuKernel> kernels_here() {
 }
 
 using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-RowMajor random_matrix(int rows, int cols, uint64_t seed) {
-    core::SplitMix64 rng(seed);
-    RowMajor m(rows, cols);
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) m(r, c) = static_cast<float>(rng.uniform() - 0.5);
-    return m;
-}
 
 // n interactions with rows of a `rows`-row matrix, values 1 to 4.
 void random_interactions(int n, int rows, uint64_t seed, std::vector<int32_t> &index,
@@ -48,9 +41,9 @@ TEST(CgKernels, GramProductsMatchDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
             for (int count : {1, 3, 4, 5, 9}) {
-                RowMajor y = random_matrix(50, f, 1);
+                RowMajor y = test::random_rows(50, f, 1);
                 const Eigen::MatrixXf gram = (y.transpose() * y).eval();
-                RowMajor v = random_matrix(count, f, 2), out(count, f);
+                RowMajor v = test::random_rows(count, f, 2), out(count, f);
                 std::vector<float> reg(count);
                 for (int b = 0; b < count; ++b) reg[b] = 0.1f * (b + 1);
                 core::gram_products(kernel, gram.data(), f, reg.data(), v.data(), count,
@@ -70,15 +63,15 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
             for (int n : {0, 1, 2, 5, 40}) {
-                RowMajor other = random_matrix(60, f, 3);
+                RowMajor other = test::random_rows(60, f, 3);
                 std::vector<int32_t> index;
                 std::vector<float> values;
                 random_interactions(n, 60, 4, index, values);
                 const float alpha = 2.5f;
                 const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
-                const RowMajor v = random_matrix(1, f, 5);
+                const RowMajor v = test::random_rows(1, f, 5);
                 for (bool residual : {false, true}) {
-                    RowMajor out = random_matrix(1, f, 6);
+                    RowMajor out = test::random_rows(1, f, 6);
                     Eigen::VectorXd want = out.row(0).transpose().cast<double>();
                     for (int j = 0; j < n; ++j) {
                         const Eigen::VectorXd y = other.row(index[j]).transpose().cast<double>();
@@ -104,9 +97,9 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
 TEST(CgKernels, CgStepMatchesDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors) {
-            RowMajor x = random_matrix(1, f, 9), r = random_matrix(1, f, 10),
-                     p = random_matrix(1, f, 11);
-            const RowMajor ap = random_matrix(1, f, 12);
+            RowMajor x = test::random_rows(1, f, 9), r = test::random_rows(1, f, 10),
+                     p = test::random_rows(1, f, 11);
+            const RowMajor ap = test::random_rows(1, f, 12);
             const Eigen::RowVectorXd xd = x.row(0).cast<double>(), rd = r.row(0).cast<double>(),
                                      pd = p.row(0).cast<double>(), apd = ap.row(0).cast<double>();
             const double rs = rd.squaredNorm(), a = rs / pd.dot(apd);
@@ -126,7 +119,7 @@ TEST(CgKernels, GramSumsTheUpperTriangle) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
             for (int rows : {1, 5, 64, 65, 200}) {
-                const RowMajor y = random_matrix(rows, f, 7);
+                const RowMajor y = test::random_rows(rows, f, 7);
                 RowMajor gram = RowMajor::Constant(f, f, 1.0f);  // it adds to what is there
                 core::add_gram(kernel, y.data(), rows, f, gram.data());
                 const Eigen::MatrixXd want = y.cast<double>().transpose() * y.cast<double>();
@@ -141,7 +134,7 @@ TEST(CgKernels, RowGramSumsWeightedProductsAndRightHandSide) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
             for (int n : {1, 5, 64, 65, 200}) {
-                const RowMajor other = random_matrix(300, f, 13);
+                const RowMajor other = test::random_rows(300, f, 13);
                 std::vector<int32_t> index;
                 std::vector<float> values;
                 random_interactions(n, 300, 14, index, values);

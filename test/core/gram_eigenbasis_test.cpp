@@ -2,18 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include "core/random.h"
 #include "test_data.h"
 
 using namespace cfrec;
 
 namespace {
 
-core::FactorMatrix random_rows(int rows, int f, uint64_t seed) {
-    core::SplitMix64 rng(seed);
-    core::FactorMatrix m(rows, f);
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < f; ++c) m(r, c) = static_cast<float>(rng.uniform() * 2 - 1) * (1 + c);
+// Columns of different scales, so the Gram's eigenvalues are apart.
+core::FactorMatrix graded_rows(int rows, int f, uint64_t seed) {
+    core::FactorMatrix m = test::random_rows(rows, f, seed);
+    for (int c = 0; c < f; ++c) m.col(c) *= static_cast<float>(1 + c);
     return m;
 }
 
@@ -23,7 +21,7 @@ core::FactorMatrix random_rows(int rows, int f, uint64_t seed) {
 // a^T a, and every product a_i . b_j stays. 300 rows cross the turn's blocks.
 TEST(GramEigenbasis, TurnsBothSidesAndLeavesEveryProduct) {
     for (int f : {3, 8, 37, 64}) {
-        core::FactorMatrix a = random_rows(300, f, 1), b = random_rows(70, f, 2);
+        core::FactorMatrix a = graded_rows(300, f, 1), b = graded_rows(70, f, 2);
         const Eigen::MatrixXf products = a * b.transpose();
         Eigen::MatrixXf gram = a.transpose() * a;
         core::turn_to_eigenbasis(gram, a, b, 2, test::never_stop);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/factor_model.h"
 #include "core/interactions.h"
 #include "core/parallel.h"
 #include "core/random.h"
@@ -28,5 +29,14 @@ inline core::Interactions build(const Triplets &t,
 }
 
 inline const core::StopCheck never_stop = [] { return false; };
+
+// rows x cols entries drawn uniformly from [-0.5, 0.5), seeded.
+inline core::FactorMatrix random_rows(int rows, int cols, uint64_t seed) {
+    core::SplitMix64 rng(seed);
+    core::FactorMatrix m(rows, cols);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) m(r, c) = static_cast<float>(rng.uniform() - 0.5);
+    return m;
+}
 
 }  // namespace cfrec::test
