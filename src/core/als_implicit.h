@@ -16,13 +16,19 @@ class ImplicitAls : public Trainer {
     FactorModel take_model() override;
 
   private:
-    double loss(const std::vector<double> &observed) const;
+    void solve_users(const StopCheck &stop, std::vector<double> *observed_before);
+    void solve_items(const StopCheck &stop, std::vector<double> *observed_after);
+    double unobserved_loss() const;
+    bool turns() const;  // into the Gram's eigenbasis before each side's solve
 
     Interactions data_;
     TrainOptions options_;
     FactorMatrix users_, items_;
     Eigen::MatrixXf users_gram_, items_gram_;  // X^T X and Y^T Y of the factors now
     int iteration_ = 0;
+    // The users of the next iteration are solved already (step() says why);
+    // until that iteration is taken, users_ is half a step ahead of items_.
+    bool users_ahead_ = false;
 };
 
 }  // namespace cfrec::core

@@ -103,13 +103,13 @@ void gram_products(CpuKernel kernel, const float *gram, int f, const float *reg,
     std::abort();
 }
 
-void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out,
-                  bool residual) {
+void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out, bool residual,
+                  double *observed) {
 #ifdef CFREC_X86_KERNELS
-    if (kernel == CpuKernel::Avx512) return avx512::add_row_part(row, v, out, residual);
-    if (kernel == CpuKernel::Avx2) return avx2::add_row_part(row, v, out, residual);
+    if (kernel == CpuKernel::Avx512) return avx512::add_row_part(row, v, out, residual, observed);
+    if (kernel == CpuKernel::Avx2) return avx2::add_row_part(row, v, out, residual, observed);
 #endif
-    (void)row, (void)v, (void)out, (void)residual;
+    (void)row, (void)v, (void)out, (void)residual, (void)observed;
     std::abort();
 }
 

@@ -34,9 +34,10 @@ struct RowPart {
 
 // out += sum_j extra_j (y_j . v) y_j            (the row's part of A v), or
 // out += sum_j (1 + extra_j - extra_j (y_j . v)) y_j   (its part of b - A v,
-// when residual), f floats.
-void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out,
-                  bool residual);
+// when residual), f floats. When `observed` is given, *observed becomes
+// observed_loss(row, v) (below), from the dot products taken anyway.
+void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out, bool residual,
+                  double *observed = nullptr);
 
 // gram += rows^T rows for `count` rows of f floats (row-major): only the
 // entries on and above the diagonal are sure to be summed; the caller

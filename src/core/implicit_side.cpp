@@ -70,19 +70,27 @@ struct Products {
         for (int m = 0; m < count; ++m) out.row(m) += reg[m] * v.row(m);
     }
 
-    // out += the row's part of A v, or of b - A v when residual.
-    void row_part(const RowPart &row, const float *v, float *out, bool residual) const {
+    // out += the row's part of A v, or of b - A v when residual; with
+    // `observed`, also the row's observed part of the loss at v (as observed()).
+    void row_part(const RowPart &row, const float *v, float *out, bool residual,
+                  double *observed = nullptr) const {
         if (kernel != CpuKernel::None) {
-            add_row_part(kernel, row, v, out, residual);
+            add_row_part(kernel, row, v, out, residual, observed);
             return;
         }
         const Eigen::Map<const Eigen::RowVectorXf> vv(v, row.f);
         Eigen::Map<Eigen::RowVectorXf> o(out, row.f);
+        double loss = 0.0;
         for (int64_t j = 0; j < row.n; ++j) {
             const auto y = other.row(row.index[j]);
             const float extra = row.alpha * row.values[j], d = y.dot(vv);
+            if (observed) {
+                const double c = 1.0 + static_cast<double>(extra);
+                loss += c * (1.0 - d) * (1.0 - d) - static_cast<double>(d) * d;
+            }
             o += (residual ? 1.0f + extra * (1.0f - d) : extra * d) * y;
         }
+        if (observed) *observed = loss;
     }
 
     // x += a p, r -= a ap (a = rs / p.ap), p = r + (|r|^2 / rs) p; returns |r|^2.
@@ -119,6 +127,7 @@ struct Batch {
     FactorMatrix inverse_m, z;  // preconditioned steps only
     RowPart rows[kBatch];
     float reg[kBatch], rs[kBatch];
+    double start_loss[kBatch];  // each member's observed loss at its starting x
 
     explicit Batch(Eigen::Index f)
         : x(kBatch, f), r(kBatch, f), p(kBatch, f), ap(kBatch, f), inverse_m(kBatch, f), z(1, f) {}
@@ -142,13 +151,16 @@ float preconditioned_step(Batch &b, int m) {
 // member is preconditioned by M = gram + reg I, its operator without its
 // own interactions: A = M + (a rank of those), so M^-1 A is the identity but
 // for that rank, and two such steps end lower than three plain ones
-// (bench/RESULTS.md).
-void conjugate_gradients(const Products &products, int count, int steps, Batch &b) {
+// (bench/RESULTS.md). With loss_at_start, b.start_loss is filled from the
+// first residual's dot products.
+void conjugate_gradients(const Products &products, int count, int steps, bool loss_at_start,
+                         Batch &b) {
     const bool precondition = products.diagonal;
     products.gram_part(b.x, b.reg, count, b.r);
     b.r.topRows(count) = -b.r.topRows(count);
     for (int m = 0; m < count; ++m) {
-        products.row_part(b.rows[m], b.x.row(m).data(), b.r.row(m).data(), true);
+        products.row_part(b.rows[m], b.x.row(m).data(), b.r.row(m).data(), true,
+                          loss_at_start ? &b.start_loss[m] : nullptr);
         if (precondition) {
             // M must stay positive definite: a Gram of lower rank than f
             // has (rounded) zero eigenvalues, which with no regularisation
@@ -191,9 +203,9 @@ struct FormedRow {
 
 // The same CG steps as conjugate_gradients for one row (kernels only), on
 // its formed operator; returns the row's observed part of the loss with
-// the new x, from W and b: sum_j c_j - 2 x . b + x^T W x.
+// its starting or its new x (`at`), from W and b: sum_j c_j - 2 x . b + x^T W x.
 double solve_formed_row(const Products &products, const RowPart &row, float reg, int steps,
-                        FormedRow &s, float *x) {
+                        LossAt at, FormedRow &s, float *x) {
     const CpuKernel kernel = products.kernel;
     const int f = row.f;
     s.w.setZero();
@@ -201,6 +213,14 @@ double solve_formed_row(const Products &products, const RowPart &row, float reg,
     add_row_gram(kernel, row, s.scratch.data(), s.w.data(), s.b.data());
     s.w.triangularView<Eigen::StrictlyUpper>() = s.w.transpose();  // mirror the kernel's half
     s.a = products.gram + s.w;
+    double confidence = 0.0;
+    for (int64_t j = 0; j < row.n; ++j)
+        confidence += 1.0 + static_cast<double>(row.alpha) * row.values[j];
+    auto observed = [&] {
+        const Eigen::VectorXd xd = Eigen::Map<const Eigen::VectorXf>(x, f).cast<double>();
+        return confidence - 2.0 * xd.dot(s.b.cast<double>()) + xd.dot(s.w.cast<double>() * xd);
+    };
+    const double start_loss = at == LossAt::Start ? observed() : 0.0;
     gram_products(kernel, s.a.data(), f, &reg, x, 1, s.r.data());
     s.r = s.b - s.r;
     s.p = s.r;
@@ -209,19 +229,14 @@ double solve_formed_row(const Products &products, const RowPart &row, float reg,
         gram_products(kernel, s.a.data(), f, &reg, s.p.data(), 1, s.ap.data());
         rs = cg_step(kernel, f, rs, x, s.r.data(), s.p.data(), s.ap.data());
     }
-    const Eigen::Map<const Eigen::VectorXf> xv(x, f);
-    double confidence = 0.0;
-    for (int64_t j = 0; j < row.n; ++j)
-        confidence += 1.0 + static_cast<double>(row.alpha) * row.values[j];
-    const Eigen::VectorXd xd = xv.cast<double>();
-    return confidence - 2.0 * xd.dot(s.b.cast<double>()) + xd.dot(s.w.cast<double>() * xd);
+    return at == LossAt::Start ? start_loss : observed();
 }
 
 }  // namespace
 
 void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gram,
                          const TrainOptions &o, const StopCheck &stop, FactorMatrix &out,
-                         std::vector<double> *observed, LongRows long_rows) {
+                         std::vector<double> *observed, LossAt at, LongRows long_rows) {
     const float alpha = static_cast<float>(o.alpha);
     const int f = static_cast<int>(other.cols());
     const Products products{cpu_kernel(), gram, other};
@@ -241,11 +256,12 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                 for (int64_t u = begin; u < end; ++u) {
                     const int64_t n = m.indptr[u + 1] - m.indptr[u];
                     x = out.row(u).transpose();
+                    if (at == LossAt::Start) note_loss(u, x.data());
                     solve_implicit_row_exact(m.indices.data() + m.indptr[u],
                                              m.values.data() + m.indptr[u], n, other, gram,
                                              reg_of(n), alpha, x);
                     out.row(u) = x.transpose();
-                    note_loss(u, x.data());
+                    if (at == LossAt::End) note_loss(u, x.data());
                 }
                 return;
             }
@@ -261,7 +277,7 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                 if (form_long_rows && first_n * row_bytes > kBatchBytes) {
                     const double loss =
                         solve_formed_row(products, row_part_of(m, first, other, alpha),
-                                         reg_of(first_n), steps, formed, out.row(first).data());
+                                         reg_of(first_n), steps, at, formed, out.row(first).data());
                     if (observed) (*observed)[first] = loss;
                     ++first;
                     continue;
@@ -276,9 +292,15 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                     b.reg[count] = reg_of(n);
                     b.x.row(count) = out.row(u);
                 }
-                conjugate_gradients(products, count, steps, b);
+                const bool loss_at_start = observed && at == LossAt::Start;
+                conjugate_gradients(products, count, steps, loss_at_start, b);
                 out.middleRows(first, count) = b.x.topRows(count);
-                for (int k = 0; k < count; ++k) note_loss(first + k, b.x.row(k).data());
+                for (int k = 0; k < count; ++k) {
+                    if (loss_at_start)
+                        (*observed)[first + k] = b.start_loss[k];
+                    else
+                        note_loss(first + k, b.x.row(k).data());
+                }
                 first += count;
             }
         },

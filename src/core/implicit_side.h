@@ -19,14 +19,19 @@ namespace cfrec::core {
 // Form forms it on any CPU with kernels, so tests reach that path anywhere.
 enum class LongRows { WhereItPays, Form };
 
+// Which factors a row's part of the loss is taken with: those it starts
+// from (free: the steps' first pass takes the same dot products) or those
+// it ends with (one more pass over its interactions, while they are in cache).
+enum class LossAt { Start, End };
+
 // out's row r minimises row r of m's objective given `other` (the other
 // side's factors) and gram = other^T other. When `observed` is given, its
-// entry r becomes row r's observed pairs' part of the loss with the new
-// factors: sum_j c_j (1 - s_j)^2 - s_j^2 (s_j = x_r . y_j, c_j the
-// confidence), computed while the row's other factors are still in cache.
+// entry r becomes row r's observed pairs' part of the loss with its
+// starting or its new factors (`at`): sum_j c_j (1 - s_j)^2 - s_j^2
+// (s_j = x_r . y_j, c_j the confidence).
 void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Eigen::MatrixXf &gram,
                          const TrainOptions &o, const StopCheck &stop, FactorMatrix &out,
-                         std::vector<double> *observed = nullptr,
+                         std::vector<double> *observed = nullptr, LossAt at = LossAt::End,
                          LongRows long_rows = LongRows::WhereItPays);
 
 }  // namespace cfrec::core

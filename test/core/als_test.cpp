@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/errors.h"
@@ -277,6 +278,55 @@ core::TrainOptions unturned_implicit(int factors, int iterations, double alpha) 
 
 Eigen::MatrixXf predictions(const core::FactorModel &m) {
     return m.user_factors * m.item_factors.transpose();
+}
+
+// The implicit objective of a trained model, from its factors alone, divided
+// by the number of interactions (as IterationReport::loss).
+double implicit_loss(const core::FactorModel &m, const test::Triplets &t,
+                     const core::TrainOptions &o) {
+    auto index = [](const std::vector<int64_t> &ids, int64_t id) {
+        return std::lower_bound(ids.begin(), ids.end(), id) - ids.begin();
+    };
+    const Eigen::MatrixXd s = predictions(m).cast<double>();
+    Eigen::MatrixXd confidence = Eigen::MatrixXd::Ones(s.rows(), s.cols());
+    Eigen::MatrixXd preference = Eigen::MatrixXd::Zero(s.rows(), s.cols());
+    Eigen::VectorXd user_n = Eigen::VectorXd::Zero(s.rows()),
+                    item_n = Eigen::VectorXd::Zero(s.cols());
+    for (size_t j = 0; j < t.users.size(); ++j) {
+        const auto u = index(m.user_ids, t.users[j]), i = index(m.item_ids, t.items[j]);
+        confidence(u, i) = 1.0 + o.alpha * t.values[j];
+        preference(u, i) = 1.0;
+        user_n(u) += 1;
+        item_n(i) += 1;
+    }
+    double total = (confidence.array() * (preference - s).array().square()).sum();
+    for (Eigen::Index u = 0; u < s.rows(); ++u)
+        total += o.regularization * std::max(user_n(u), 1.0) *
+                 m.user_factors.row(u).cast<double>().squaredNorm();
+    for (Eigen::Index i = 0; i < s.cols(); ++i)
+        total += o.regularization * std::max(item_n(i), 1.0) *
+                 m.item_factors.row(i).cast<double>().squaredNorm();
+    return total / static_cast<double>(t.users.size());
+}
+
+// Each iteration's reported loss is that of the model as it stands after it,
+// although all but the last take it while solving the next iteration's
+// users: a training stopped after k iterations has exactly that loss.
+TEST(ImplicitAls, ReportsTheLossOfTheModelAfterEachIteration) {
+    const test::Triplets t = two_communities(8);
+    for (int turn_from : {1000, 1}) {
+        core::TrainOptions o = unturned_implicit(8, 4, 2.0);
+        o.eigenbasis_from_factors = turn_from;
+        std::vector<double> losses;
+        train(t, o, &losses);
+        for (int k = 1; k <= o.iterations; ++k) {
+            core::TrainOptions shorter = o;
+            shorter.iterations = k;
+            const double direct = implicit_loss(train(t, shorter), t, o);
+            EXPECT_NEAR(losses[k - 1], direct, 1e-4 * direct)
+                << "iteration " << k << ", eigenbasis from " << turn_from;
+        }
+    }
 }
 
 // Turning both sides into a Gram's eigenbasis before each side's solve

@@ -70,6 +70,13 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
                 const float alpha = 2.5f;
                 const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
                 const RowMajor v = test::random_rows(1, f, 5);
+                double loss = 0;
+                for (int j = 0; j < n; ++j) {
+                    const double s =
+                        other.row(index[j]).cast<double>().dot(v.row(0).cast<double>());
+                    const double c = 1.0 + alpha * values[j];
+                    loss += c * (1 - s) * (1 - s) - s * s;
+                }
                 for (bool residual : {false, true}) {
                     RowMajor out = test::random_rows(1, f, 6);
                     Eigen::VectorXd want = out.row(0).transpose().cast<double>();
@@ -79,16 +86,15 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
                         const double d = y.dot(v.row(0).transpose().cast<double>());
                         want += (residual ? 1 + extra * (1 - d) : extra * d) * y;
                     }
-                    core::add_row_part(kernel, row, v.data(), out.data(), residual);
+                    double observed = -1;  // the loss at v, taken with the residual
+                    core::add_row_part(kernel, row, v.data(), out.data(), residual,
+                                       residual ? &observed : nullptr);
                     EXPECT_LT((out.row(0).transpose().cast<double>() - want).cwiseAbs().maxCoeff(),
                               1e-4 * (1 + want.cwiseAbs().maxCoeff()))
                         << "f " << f << " n " << n << " residual " << residual;
-                }
-                double loss = 0;
-                for (int j = 0; j < n; ++j) {
-                    const double s = other.row(index[j]).cast<double>().dot(v.row(0).cast<double>());
-                    const double c = 1.0 + alpha * values[j];
-                    loss += c * (1 - s) * (1 - s) - s * s;
+                    if (residual) {
+                        EXPECT_NEAR(observed, loss, 1e-4 * (1 + std::abs(loss)));
+                    }
                 }
                 EXPECT_NEAR(core::observed_loss(kernel, row, v.data()), loss, 1e-4 * (1 + std::abs(loss)));
             }

@@ -51,7 +51,7 @@ TEST(ImplicitSide, FormedLongRowsSolveAsCholesky) {
     o.solver = core::ImplicitSolver::ConjugateGradient;
     o.cg_steps = 6;  // as many steps as dimensions: CG is exact up to rounding
     core::solve_implicit_side(m, other, gram, o, test::never_stop, formed, &formed_loss,
-                              core::LongRows::Form);
+                              core::LossAt::End, core::LongRows::Form);
     EXPECT_LT((exact - formed).cwiseAbs().maxCoeff(), 1e-3);
     // A formed row's loss is sum c - 2 x . b + x^T W x from float sums over
     // its 12,000 pairs: terms of about sum c that cancel, so its rounding
