@@ -6,6 +6,7 @@
 // cfrec_generate writes and bench/train-bench loads), to time the same
 // data the SQL benchmark trains on.
 #include <cmath>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -76,7 +77,11 @@ int main(int argc, char **argv) {
     }
     core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
     builder.add(users.data(), items.data(), values.data(), users.size());
-    auto trainer = core::make_trainer(builder.finish(), o);
+    const auto built = std::chrono::steady_clock::now();
+    core::Interactions data = builder.finish(core::resolve_threads(o.threads));
+    std::printf("built the matrices in %.3f s\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - built).count());
+    auto trainer = core::make_trainer(std::move(data), o);
     double total = 0;
     for (int it = 0; it < o.iterations; ++it) {
         auto r = trainer->step([] { return false; });

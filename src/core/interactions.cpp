@@ -26,6 +26,56 @@ std::pair<std::vector<int64_t>, std::vector<int32_t>> sort_ids(const std::vector
     return {std::move(sorted), std::move(rank)};
 }
 
+// A stable counting sort of `entries` entries into `buckets` buckets:
+// visit(begin, end, fn) calls fn(bucket, source) for the entries of units
+// [begin, end) (rows, or single entries) in order, and place(source, at)
+// puts one at position at.
+// Returns the CSR row pointers. Each band of units is counted and placed on
+// its own thread, its entries of a bucket going after those of the bands
+// before, so the result is what one thread placing them in order would give.
+template <typename Visit, typename Place>
+std::vector<int64_t> stable_scatter(int64_t units, int64_t entries, int32_t buckets, int threads,
+                                    const StopCheck &stop, Visit visit, Place place) {
+    // A band's counts cost 8 bytes a bucket: never more bands than threads,
+    // nor so many that their counts outweigh the entries.
+    const int64_t bands = std::max<int64_t>(
+        1, std::min<int64_t>({threads, 8, units, entries / std::max<int64_t>(buckets, 1)}));
+    auto band_begin = [&](int64_t b) { return units * b / bands; };
+    std::vector<std::vector<int64_t>> at(bands);
+    parallel_for(
+        bands, threads, 1,
+        [&](int64_t first, int64_t last) {
+            for (int64_t b = first; b < last; ++b) {
+                std::vector<int64_t> &count = at[b];
+                count.assign(buckets, 0);
+                visit(band_begin(b), band_begin(b + 1),
+                      [&](int32_t bucket, const auto &) { ++count[bucket]; });
+            }
+        },
+        stop);
+    std::vector<int64_t> indptr(buckets + 1, 0);
+    for (int32_t k = 0; k < buckets; ++k) {
+        int64_t next = indptr[k];
+        for (int64_t b = 0; b < bands; ++b) {
+            const int64_t count = at[b][k];
+            at[b][k] = next;  // where band b's first entry of bucket k goes
+            next += count;
+        }
+        indptr[k + 1] = next;
+    }
+    parallel_for(
+        bands, threads, 1,
+        [&](int64_t first, int64_t last) {
+            for (int64_t b = first; b < last; ++b) {
+                std::vector<int64_t> &cursor = at[b];
+                visit(band_begin(b), band_begin(b + 1),
+                      [&](int32_t bucket, const auto &source) { place(source, cursor[bucket]++); });
+            }
+        },
+        stop);
+    return indptr;
+}
+
 }  // namespace
 
 void require_finite(const int64_t *users, const int64_t *items, const float *values, size_t n) {
@@ -58,7 +108,7 @@ void InteractionBuilder::add(const int64_t *users, const int64_t *items, const f
     rows_ += n;
 }
 
-Interactions InteractionBuilder::finish() {
+Interactions InteractionBuilder::finish(int threads, const StopCheck &stop) {
     if (rows_ == 0)
         throw Error(ErrorKind::DataError, "there are no interactions to train on",
                     "The source must have at least one row whose user and item are not NULL.");
@@ -74,24 +124,20 @@ Interactions InteractionBuilder::finish() {
     // Scatter rows into user-major order, keeping the read order within a user.
     const int32_t n_users = static_cast<int32_t>(out.user_ids.size());
     Csr &m = out.by_user;
-    m.indptr.assign(n_users + 1, 0);
-    for (const Block &b : blocks_)
-        for (int32_t u : b.users) ++m.indptr[user_rank[u] + 1];
-    std::partial_sum(m.indptr.begin(), m.indptr.end(), m.indptr.begin());
     m.indices.resize(rows_);
     m.values.resize(rows_);
-    {
-        std::vector<int64_t> fill(m.indptr.begin(), m.indptr.end() - 1);
-        for (Block &b : blocks_) {
-            for (size_t r = 0; r < b.users.size(); ++r) {
-                const int64_t at = fill[user_rank[b.users[r]]]++;
-                m.indices[at] = item_rank[b.items[r]];
-                m.values[at] = b.values[r];
-            }
-            b = Block();  // free as we go
-        }
-        blocks_.clear();
-    }
+    m.indptr = stable_scatter(
+        static_cast<int64_t>(rows_), static_cast<int64_t>(rows_), n_users, threads, stop,
+        [&](int64_t begin, int64_t end, auto &&fn) {
+            for (int64_t j = begin; j < end; ++j)
+                fn(user_rank[blocks_[j / kBlockRows].users[j % kBlockRows]], j);
+        },
+        [&](int64_t j, int64_t at) {
+            const Block &b = blocks_[j / kBlockRows];
+            m.indices[at] = item_rank[b.items[j % kBlockRows]];
+            m.values[at] = b.values[j % kBlockRows];
+        });
+    blocks_.clear();
 
     // Sort each row by item and merge duplicates, compacting in place.
     std::vector<std::pair<int32_t, float>> row;
@@ -122,7 +168,7 @@ Interactions InteractionBuilder::finish() {
     m.values.resize(write);
     m.values.shrink_to_fit();
     rows_ = 0;
-    out.by_item = transpose(m, static_cast<int32_t>(out.item_ids.size()));
+    out.by_item = transpose(m, static_cast<int32_t>(out.item_ids.size()), threads, stop);
     return out;
 }
 
@@ -143,20 +189,25 @@ void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy 
     }
 }
 
-Csr transpose(const Csr &m, int32_t columns) {
+Csr transpose(const Csr &m, int32_t columns, int threads, const StopCheck &stop) {
     Csr t;
-    t.indptr.assign(columns + 1, 0);
-    for (int32_t c : m.indices) ++t.indptr[c + 1];
-    std::partial_sum(t.indptr.begin(), t.indptr.end(), t.indptr.begin());
     t.indices.resize(m.indices.size());
     t.values.resize(m.values.size());
-    std::vector<int64_t> fill(t.indptr.begin(), t.indptr.end() - 1);
-    for (int32_t r = 0; r < m.rows(); ++r)
-        for (int64_t p = m.indptr[r]; p < m.indptr[r + 1]; ++p) {
-            int64_t dst = fill[m.indices[p]]++;
-            t.indices[dst] = r;
-            t.values[dst] = m.values[p];
-        }
+    struct Entry {
+        int64_t p;
+        int32_t row;
+    };
+    t.indptr = stable_scatter(
+        m.rows(), m.nnz(), columns, threads, stop,
+        [&](int64_t begin, int64_t end, auto &&fn) {
+            for (int64_t r = begin; r < end; ++r)
+                for (int64_t p = m.indptr[r]; p < m.indptr[r + 1]; ++p)
+                    fn(m.indices[p], Entry{p, static_cast<int32_t>(r)});
+        },
+        [&](const Entry &e, int64_t at) {
+            t.indices[at] = e.row;
+            t.values[at] = m.values[e.p];
+        });
     return t;
 }
 

@@ -7,8 +7,7 @@
 #include <vector>
 
 #include "core/id_map.h"
-
-#include "core/id_map.h"
+#include "core/parallel.h"
 
 namespace cfrec::core {
 
@@ -49,8 +48,10 @@ class InteractionBuilder {
     void add(const int64_t *users, const int64_t *items, const float *values, size_t n);
     size_t rows() const { return rows_; }
 
-    // Consumes the collected rows. Throws Error(DataError) when there are none.
-    Interactions finish();
+    // Consumes the collected rows, sorting them on up to `threads` threads
+    // (the result does not depend on how many). Throws Error(DataError) when
+    // there are none, Cancelled when `stop` says so.
+    Interactions finish(int threads = 1, const StopCheck &stop = {});
 
   private:
     struct Block {
@@ -74,7 +75,8 @@ void require_finite(const int64_t *users, const int64_t *items, const float *val
 void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy policy,
                    std::vector<int32_t> &indices, std::vector<float> &values);
 
-// The transpose of a CSR matrix with `columns` columns.
-Csr transpose(const Csr &m, int32_t columns);
+// The transpose of a CSR matrix with `columns` columns, on up to `threads`
+// threads (the result does not depend on how many).
+Csr transpose(const Csr &m, int32_t columns, int threads = 1, const StopCheck &stop = {});
 
 }  // namespace cfrec::core

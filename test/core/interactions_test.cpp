@@ -77,3 +77,35 @@ TEST(Interactions, NonFiniteValuesAreRejected) {
     EXPECT_THROW(builder.add(&u, &i, &inf, 1), core::Error);
     EXPECT_EQ(builder.rows(), 0u);
 }
+
+// Sorting the rows on several threads gives what one gives, bit for bit:
+// duplicates merge in the order they were read, across the builder's
+// blocks of a million rows too.
+TEST(Interactions, ThreadsChangeNothing) {
+    core::SplitMix64 rng(5);
+    std::vector<int64_t> users, items;
+    std::vector<float> values;
+    for (int j = 0; j < 1100000; ++j) {
+        users.push_back(static_cast<int64_t>(rng.next() % 2000) * 7);
+        items.push_back(static_cast<int64_t>(rng.next() % 500) - 100);
+        values.push_back(static_cast<float>(rng.uniform()));
+    }
+    auto build = [&](int threads) {
+        core::InteractionBuilder builder(core::DuplicatePolicy::Average);
+        builder.add(users.data(), items.data(), values.data(), users.size());
+        return builder.finish(threads);
+    };
+    const core::Interactions one = build(1);
+    EXPECT_GT(one.duplicates_merged, 0);
+    for (int threads : {2, 3, 8}) {
+        const core::Interactions many = build(threads);
+        EXPECT_EQ(many.user_ids, one.user_ids);
+        EXPECT_EQ(many.item_ids, one.item_ids);
+        EXPECT_EQ(many.duplicates_merged, one.duplicates_merged);
+        for (auto side : {&core::Interactions::by_user, &core::Interactions::by_item}) {
+            EXPECT_EQ((many.*side).indptr, (one.*side).indptr) << threads << " threads";
+            EXPECT_EQ((many.*side).indices, (one.*side).indices) << threads << " threads";
+            EXPECT_EQ((many.*side).values, (one.*side).values) << threads << " threads";
+        }
+    }
+}
