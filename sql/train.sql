@@ -45,6 +45,21 @@ FROM cfrec_train('dup', model => 'dup_implicit', feedback => 'implicit', rating_
 SELECT regularization, alpha, rating_column IS NULL AS counted FROM cfrec_models WHERE model = 'dup_implicit';
 SELECT id, interactions FROM cfrec_item_factors WHERE model = 'dup_implicit' ORDER BY id;
 
+-- Integer, smallint and real columns are read as stored and widened by
+-- cfrec: the same model as from their bigint and double precision casts.
+CREATE TABLE narrow (user_id integer, item_id smallint, strength real);
+INSERT INTO narrow SELECT u, i, ((u * 7 + i) % 5) + 0.5
+FROM generate_series(1, 12) u, generate_series(1, 6) i WHERE (u + i) % 3 <> 0;
+CREATE VIEW wide AS
+SELECT user_id::bigint AS user_id, item_id::bigint AS item_id, strength::float8 AS strength FROM narrow;
+SELECT cfrec_train('narrow', model => 'narrow', rating_column => 'strength', feedback => 'implicit',
+                   factors => 3, iterations => 2) IS NOT NULL;
+SELECT cfrec_train('wide', model => 'wide', rating_column => 'strength', feedback => 'implicit',
+                   factors => 3, iterations => 2) IS NOT NULL;
+SELECT count(*) AS users, bool_and(a.factors = b.factors) AS same_factors
+FROM cfrec_user_factors a JOIN cfrec_user_factors b USING (id)
+WHERE a.model = 'narrow' AND b.model = 'wide';
+
 -- Same seed, same model; another seed, another model.
 SELECT cfrec_train('ratings', model => 's1', factors => 3, iterations => 2) IS NOT NULL;
 SELECT cfrec_train('ratings', model => 's2', factors => 3, iterations => 2) IS NOT NULL;
