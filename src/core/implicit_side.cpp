@@ -34,6 +34,13 @@ constexpr int64_t kBatchBytes = 256 * 1024;
 // 32 factors and 21 % less at 64.
 constexpr int kMaxFormedFactors = 64;
 
+// c (1 - s)^2 - s^2 with c = 1 + alpha value: one observed pair's part of
+// the loss, s being its prediction (as the kernels' observed_term).
+double observed_term(const RowPart &row, int64_t j, double s) {
+    const double c = 1.0 + static_cast<double>(row.alpha) * row.values[j];
+    return c * (1.0 - s) * (1.0 - s) - s * s;
+}
+
 // A row's interactions with the other side, as the kernels take them.
 RowPart row_part_of(const Csr &m, int64_t r, const FactorMatrix &other, float alpha) {
     return RowPart{other.data(),
@@ -84,10 +91,7 @@ struct Products {
         for (int64_t j = 0; j < row.n; ++j) {
             const auto y = other.row(row.index[j]);
             const float extra = row.alpha * row.values[j], d = y.dot(vv);
-            if (observed) {
-                const double c = 1.0 + static_cast<double>(extra);
-                loss += c * (1.0 - d) * (1.0 - d) - static_cast<double>(d) * d;
-            }
+            if (observed) loss += observed_term(row, j, d);
             o += (residual ? 1.0f + extra * (1.0f - d) : extra * d) * y;
         }
         if (observed) *observed = loss;
@@ -112,11 +116,8 @@ struct Products {
         if (kernel != CpuKernel::None) return observed_loss(kernel, row, x);
         const Eigen::Map<const Eigen::RowVectorXf> xv(x, row.f);
         double sum = 0.0;
-        for (int64_t j = 0; j < row.n; ++j) {
-            const double s = xv.dot(other.row(row.index[j]));
-            const double c = 1.0 + static_cast<double>(row.alpha) * row.values[j];
-            sum += c * (1.0 - s) * (1.0 - s) - s * s;
-        }
+        for (int64_t j = 0; j < row.n; ++j)
+            sum += observed_term(row, j, xv.dot(other.row(row.index[j])));
         return sum;
     }
 };
