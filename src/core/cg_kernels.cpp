@@ -24,6 +24,7 @@ namespace {
 struct L {
     using V = __m512;
     static constexpr int W = 16;
+    static constexpr int kRegisters = 32;
     static constexpr int kChunks = 4;  // 16 accumulators of the 32 registers
     // The first m lanes (none when m <= 0); the rest are zero (loads) or left
     // alone (stores).
@@ -57,6 +58,7 @@ namespace {
 struct L {
     using V = __m256;
     static constexpr int W = 8;
+    static constexpr int kRegisters = 16;
     // 12 accumulators, 3 column loads and a broadcast: all 16 registers. With
     // 8 accumulators the Gram's blocked products ran at 2/3 of this speed
     // (f 64-256): too few sums in flight to cover a multiply-add's latency.

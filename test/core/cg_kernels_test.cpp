@@ -62,7 +62,7 @@ TEST(CgKernels, GramProductsMatchDoublePrecision) {
 TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
-            for (int n : {0, 1, 2, 5, 40}) {
+            for (int n : {0, 1, 2, 3, 5, 6, 7, 40}) {
                 RowMajor other = test::random_rows(60, f, 3);
                 std::vector<int32_t> index;
                 std::vector<float> values;
