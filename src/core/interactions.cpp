@@ -12,6 +12,9 @@ namespace cfrec::core {
 
 namespace {
 
+// Rows a thread sorts at a time: enough to amortise taking a chunk.
+constexpr int64_t kSortChunk = 1024;
+
 // Sorted ids, and for each first-seen index its position among them.
 std::pair<std::vector<int64_t>, std::vector<int32_t>> sort_ids(const std::vector<int64_t> &seen) {
     std::vector<int32_t> order(seen.size());
@@ -139,29 +142,49 @@ Interactions InteractionBuilder::finish(int threads, const StopCheck &stop) {
         });
     blocks_.clear();
 
-    // Sort each row by item and merge duplicates, compacting in place.
-    std::vector<std::pair<int32_t, float>> row;
+    // Sort each row by item and merge its duplicates at its start, rows on
+    // every thread (one thread took 0.3-0.5 s of 25M rows' 1.1 s build);
+    // then close the gaps merges left, in order.
+    std::vector<int64_t> kept(n_users);
+    parallel_for(
+        n_users, threads, kSortChunk,
+        [&](int64_t first, int64_t last) {
+            std::vector<std::pair<int32_t, float>> row;
+            for (int64_t u = first; u < last; ++u) {
+                const int64_t begin = m.indptr[u], end = m.indptr[u + 1];
+                row.clear();
+                for (int64_t p = begin; p < end; ++p) row.emplace_back(m.indices[p], m.values[p]);
+                std::stable_sort(row.begin(), row.end(),
+                                 [](const auto &a, const auto &b) { return a.first < b.first; });
+                int64_t write = begin;
+                for (size_t j = 0; j < row.size();) {
+                    size_t k = j;
+                    double sum = 0.0;
+                    while (k < row.size() && row[k].first == row[j].first) sum += row[k++].second;
+                    m.indices[write] = row[j].first;
+                    m.values[write] = static_cast<float>(policy_ == DuplicatePolicy::Average
+                                                             ? sum / static_cast<double>(k - j)
+                                                             : sum);
+                    ++write;
+                    j = k;
+                }
+                kept[u] = write - begin;
+            }
+        },
+        stop);
     int64_t write = 0;
     for (int32_t u = 0; u < n_users; ++u) {
-        const int64_t begin = m.indptr[u], end = m.indptr[u + 1];
-        row.clear();
-        for (int64_t p = begin; p < end; ++p) row.emplace_back(m.indices[p], m.values[p]);
-        std::stable_sort(row.begin(), row.end(),
-                         [](const auto &a, const auto &b) { return a.first < b.first; });
-        m.indptr[u] = write;
-        for (size_t j = 0; j < row.size();) {
-            size_t k = j;
-            double sum = 0.0;
-            while (k < row.size() && row[k].first == row[j].first) sum += row[k++].second;
-            const int64_t count = static_cast<int64_t>(k - j);
-            out.duplicates_merged += count - 1;
-            m.indices[write] = row[j].first;
-            m.values[write] =
-                static_cast<float>(policy_ == DuplicatePolicy::Average ? sum / count : sum);
-            ++write;
-            j = k;
+        const int64_t begin = m.indptr[u];
+        if (write != begin) {
+            std::copy(m.indices.begin() + begin, m.indices.begin() + begin + kept[u],
+                      m.indices.begin() + write);
+            std::copy(m.values.begin() + begin, m.values.begin() + begin + kept[u],
+                      m.values.begin() + write);
         }
+        m.indptr[u] = write;
+        write += kept[u];
     }
+    out.duplicates_merged = static_cast<int64_t>(rows_) - write;
     m.indptr[n_users] = write;
     m.indices.resize(write);
     m.indices.shrink_to_fit();

@@ -97,6 +97,11 @@ TEST(Interactions, ThreadsChangeNothing) {
     };
     const core::Interactions one = build(1);
     EXPECT_GT(one.duplicates_merged, 0);
+    // Each row holds each item once, ascending, and every row read is in one.
+    EXPECT_EQ(one.by_user.nnz() + one.duplicates_merged, one.rows_read);
+    for (int32_t u = 0; u < one.by_user.rows(); ++u)
+        for (int64_t p = one.by_user.indptr[u] + 1; p < one.by_user.indptr[u + 1]; ++p)
+            ASSERT_LT(one.by_user.indices[p - 1], one.by_user.indices[p]) << "user " << u;
     for (int threads : {2, 3, 8}) {
         const core::Interactions many = build(threads);
         EXPECT_EQ(many.user_ids, one.user_ids);
