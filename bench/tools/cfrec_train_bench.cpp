@@ -78,7 +78,8 @@ int main(int argc, char **argv) {
     core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
     builder.add(users.data(), items.data(), values.data(), users.size());
     const auto built = std::chrono::steady_clock::now();
-    core::Interactions data = builder.finish(core::resolve_threads(o.threads));
+    core::Interactions data =
+        builder.finish(core::resolve_threads(o.threads), {}, core::item_order_for(o));
     std::printf("built the matrices in %.3f s\n",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - built).count());
     auto trainer = core::make_trainer(std::move(data), o);

@@ -47,6 +47,27 @@ Gram gram_of(const FactorMatrix &other, int threads, const StopCheck &stop) {
     return g;
 }
 
+// The model's items put in ascending id order, as serving looks them up,
+// when the training numbered them otherwise (item_order_for).
+void in_id_order(FactorModel &model) {
+    const std::vector<int64_t> &ids = model.item_ids;
+    if (std::is_sorted(ids.begin(), ids.end())) return;
+    std::vector<int32_t> order(ids.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return ids[a] < ids[b]; });
+    FactorMatrix factors(model.item_factors.rows(), model.item_factors.cols());
+    std::vector<int64_t> sorted_ids(ids.size());
+    std::vector<int32_t> counts(ids.size());
+    for (size_t k = 0; k < order.size(); ++k) {
+        factors.row(static_cast<Eigen::Index>(k)) = model.item_factors.row(order[k]);
+        sorted_ids[k] = ids[order[k]];
+        counts[k] = model.item_counts[order[k]];
+    }
+    model.item_factors = std::move(factors);
+    model.item_ids = std::move(sorted_ids);
+    model.item_counts = std::move(counts);
+}
+
 // A row's penalty: lambda, times its number of interactions when scaled.
 float row_regularization(const TrainOptions &o, int64_t n) {
     return implicit_row_regularization(o.regularization, o.scale_regularization, n);
@@ -135,6 +156,7 @@ FactorModel ImplicitAls::take_model() {
     model.item_ids = std::move(data_.item_ids);
     model.user_factors = std::move(users_);
     model.item_factors = std::move(items_);
+    in_id_order(model);
     return model;
 }
 

@@ -111,7 +111,7 @@ void InteractionBuilder::add(const int64_t *users, const int64_t *items, const f
     rows_ += n;
 }
 
-Interactions InteractionBuilder::finish(int threads, const StopCheck &stop) {
+Interactions InteractionBuilder::finish(int threads, const StopCheck &stop, ItemOrder order) {
     if (rows_ == 0)
         throw Error(ErrorKind::DataError, "there are no interactions to train on",
                     "The source must have at least one row whose user and item are not NULL.");
@@ -119,6 +119,7 @@ Interactions InteractionBuilder::finish(int threads, const StopCheck &stop) {
     out.rows_read = static_cast<int64_t>(rows_);
     auto [user_ids, user_rank] = sort_ids(user_ids_.ids());
     auto [item_ids, item_rank] = sort_ids(item_ids_.ids());
+    if (order == ItemOrder::ByInteractions) by_interactions(item_ids, item_rank);
     out.user_ids = std::move(user_ids);
     out.item_ids = std::move(item_ids);
     user_ids_ = IdMap();
@@ -193,6 +194,27 @@ Interactions InteractionBuilder::finish(int threads, const StopCheck &stop) {
     rows_ = 0;
     out.by_item = transpose(m, static_cast<int32_t>(out.item_ids.size()), threads, stop);
     return out;
+}
+
+void InteractionBuilder::by_interactions(std::vector<int64_t> &ids,
+                                         std::vector<int32_t> &rank) const {
+    std::vector<int64_t> seen(ids.size(), 0);  // by first-seen index
+    for (const Block &b : blocks_)
+        for (int32_t item : b.items) ++seen[item];
+    std::vector<int64_t> count(ids.size());  // by rank, the ids' ascending order
+    for (size_t item = 0; item < seen.size(); ++item) count[rank[item]] = seen[item];
+    std::vector<int32_t> order(ids.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int32_t a, int32_t b) { return count[a] > count[b]; });
+    std::vector<int32_t> position(ids.size());
+    std::vector<int64_t> reordered(ids.size());
+    for (size_t k = 0; k < order.size(); ++k) {
+        position[order[k]] = static_cast<int32_t>(k);
+        reordered[k] = ids[order[k]];
+    }
+    for (int32_t &r : rank) r = position[r];
+    ids = std::move(reordered);
 }
 
 void merge_repeats(std::vector<std::pair<int32_t, float>> &row, DuplicatePolicy policy,

@@ -25,9 +25,15 @@ struct Csr {
 // What repeated (user, item) rows mean: ratings average, interactions add up.
 enum class DuplicatePolicy { Average, Sum };
 
+// How finish() numbers the items: by ascending id, or by descending number
+// of rows (duplicates counted), ties by ascending id. The second keeps the
+// popular items' rows together, where a training that gathers them for
+// every interaction finds them in cache (implicit ALS: trainer.h).
+enum class ItemOrder { ById, ByInteractions };
+
 struct Interactions {
     std::vector<int64_t> user_ids;  // ascending; dense user index -> external id
-    std::vector<int64_t> item_ids;  // ascending; dense item index -> external id
+    std::vector<int64_t> item_ids;  // dense item index -> external id, in an ItemOrder
     Csr by_user;                    // rows: users, indices: items
     Csr by_item;                    // rows: items, indices: users
     int64_t rows_read = 0;          // rows given to the builder
@@ -35,8 +41,8 @@ struct Interactions {
 };
 
 // Collects rows in batches (as the glue reads them) and builds Interactions.
-// Dense indices follow ascending external ids, so the result does not depend
-// on the order rows arrive in. Memory: 12 bytes per row while collecting, in
+// Dense indices follow ascending external ids (items: or their ItemOrder), so
+// the result does not depend on the order rows arrive in. Memory: 12 bytes per row while collecting, in
 // fixed-size blocks (no doubling copies); finish() turns the blocks into the
 // user-major CSR one block at a time, freeing each as it goes.
 class InteractionBuilder {
@@ -49,15 +55,20 @@ class InteractionBuilder {
     size_t rows() const { return rows_; }
 
     // Consumes the collected rows, sorting them on up to `threads` threads
-    // (the result does not depend on how many). Throws Error(DataError) when
-    // there are none, Cancelled when `stop` says so.
-    Interactions finish(int threads = 1, const StopCheck &stop = {});
+    // (the result does not depend on how many), items numbered in `order`.
+    // Throws Error(DataError) when there are none, Cancelled when `stop`
+    // says so.
+    Interactions finish(int threads = 1, const StopCheck &stop = {},
+                        ItemOrder order = ItemOrder::ById);
 
   private:
     struct Block {
         std::vector<int32_t> users, items;  // first-seen indices
         std::vector<float> values;
     };
+    // Renumbers sorted item ids and each first-seen item's rank into them
+    // by descending rows collected, ties kept in id order.
+    void by_interactions(std::vector<int64_t> &ids, std::vector<int32_t> &rank) const;
     static constexpr size_t kBlockRows = size_t{1} << 20;
 
     DuplicatePolicy policy_;

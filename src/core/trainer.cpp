@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "core/als_explicit.h"
@@ -145,8 +146,25 @@ TrainOptions default_options(Algorithm algorithm, Feedback feedback) {
     return o;
 }
 
+ItemOrder item_order_for(const TrainOptions &options) {
+    // Not where the sides turn into the Gram's eigenbasis: the eigenvectors
+    // of a rank-deficient Gram (more factors than items) follow the order
+    // it was summed in, and without regularisation so did the model.
+    const bool turns = options.solver == ImplicitSolver::ConjugateGradient &&
+                       options.factors >= options.eigenbasis_from_factors;
+    return options.algorithm == Algorithm::Als && options.feedback == Feedback::Implicit && !turns
+               ? ItemOrder::ByInteractions
+               : ItemOrder::ById;
+}
+
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options) {
     validate_options(options);
+    // Only implicit ALS puts items numbered otherwise back in id order.
+    const bool graph =
+        options.algorithm == Algorithm::GraphFilter || options.algorithm == Algorithm::LinearFilter;
+    if ((graph || options.feedback != Feedback::Implicit) &&
+        !std::is_sorted(data.item_ids.begin(), data.item_ids.end()))
+        throw std::logic_error("cfrec: items not numbered by id for a trainer that needs it");
     if (options.algorithm == Algorithm::GraphFilter)
         return std::make_unique<GraphFilter>(std::move(data), options);
     if (options.algorithm == Algorithm::LinearFilter)

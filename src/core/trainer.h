@@ -91,6 +91,13 @@ class Trainer {
 // regularization, alpha and iterations, by algorithm and feedback kind.
 TrainOptions default_options(Algorithm algorithm, Feedback feedback);
 
+// How the training's items are best numbered (interactions.h): implicit ALS
+// below eigenbasis_from_factors gathers an item's factor row for every
+// interaction and takes them in popularity order (at 25M interactions and
+// 64 factors an iteration about 12 % shorter, bench/RESULTS.md); the others
+// by id. The model comes back with ascending ids either way.
+ItemOrder item_order_for(const TrainOptions &options);
+
 // Validates options against the data (throws Error) and sets up a trainer.
 std::unique_ptr<Trainer> make_trainer(Interactions data, const TrainOptions &options);
 

@@ -335,8 +335,8 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     int64 needed = 0;
     const int64 allowed = static_cast<int64>(cfrec_max_training_memory_mb) * 1024 * 1024;
     call_cpp([&] {
-        core::Interactions data =
-            (*builder)->finish(core::resolve_threads(cfrec_threads), core_stop_check());
+        core::Interactions data = (*builder)->finish(
+            core::resolve_threads(cfrec_threads), core_stop_check(), core::item_order_for(options));
         builder->reset();
         duplicates = data.duplicates_merged;
         needed = core::training_memory_bytes(data, options, core::resolve_threads(cfrec_threads));

@@ -40,7 +40,7 @@ core::FactorModel train(const test::Triplets &t, const core::TrainOptions &o,
                         std::vector<double> *losses = nullptr) {
     auto policy = o.feedback == core::Feedback::Explicit ? core::DuplicatePolicy::Average
                                                          : core::DuplicatePolicy::Sum;
-    auto trainer = core::make_trainer(test::build(t, policy), o);
+    auto trainer = core::make_trainer(test::build(t, policy, core::item_order_for(o)), o);
     for (int it = 0; it < o.iterations; ++it) {
         auto report = trainer->step(test::never_stop);
         if (losses) losses->push_back(report.loss);
@@ -212,6 +212,39 @@ TEST(Training, SameSeedSameModelWhateverTheThreadCount) {
         core::FactorModel c = train(t, o);
         EXPECT_NE(a.item_factors, c.item_factors);
     }
+}
+
+TEST(Training, ImplicitModelsKeepItemsInIdOrderHoweverTrainingNumbersThem) {
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 6;
+    o.iterations = 4;
+    // Item ids whose order is not their popularity's.
+    test::Triplets t;
+    for (int u = 0; u < 40; ++u)
+        for (int i = 0; i < 12; ++i)
+            if ((u * 7 + i * 3) % (i + 2) == 0)
+                t.add(u, 100 - 7 * i, 1.0f + static_cast<float>(i % 3));
+    ASSERT_EQ(core::item_order_for(o), core::ItemOrder::ByInteractions);
+    auto trained = [&](core::ItemOrder order) {
+        auto trainer = core::make_trainer(test::build(t, core::DuplicatePolicy::Sum, order), o);
+        for (int it = 0; it < o.iterations; ++it) trainer->step(test::never_stop);
+        return trainer->take_model();
+    };
+    const core::FactorModel by_id = trained(core::ItemOrder::ById);
+    const core::FactorModel popular = trained(core::ItemOrder::ByInteractions);
+    EXPECT_TRUE(std::is_sorted(popular.item_ids.begin(), popular.item_ids.end()));
+    EXPECT_EQ(popular.item_ids, by_id.item_ids);
+    EXPECT_EQ(popular.item_counts, by_id.item_counts);
+    // The same model but for the order the item Gram sums in.
+    EXPECT_LT((popular.item_factors - by_id.item_factors).cwiseAbs().maxCoeff(), 1e-4f);
+    EXPECT_LT((popular.user_factors - by_id.user_factors).cwiseAbs().maxCoeff(), 1e-4f);
+    // Every other trainer needs its items by id.
+    o.feedback = core::Feedback::Explicit;
+    EXPECT_THROW(
+        core::make_trainer(
+            test::build(t, core::DuplicatePolicy::Average, core::ItemOrder::ByInteractions), o),
+        std::logic_error);
 }
 
 TEST(Training, StopCheckCancelsAStep) {

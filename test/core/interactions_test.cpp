@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/errors.h"
 #include "test_data.h"
 
@@ -21,6 +23,38 @@ TEST(Interactions, DenseIndicesFollowSortedIdsWhateverTheRowOrder) {
     EXPECT_EQ(x.by_user.indices, y.by_user.indices);
     EXPECT_EQ(x.by_user.values, y.by_user.values);
     EXPECT_EQ(x.by_user.indices, (std::vector<int32_t>{0, 2, 1}));
+}
+
+TEST(Interactions, ItemsByInteractionsArePopularFirstTiesById) {
+    test::Triplets t;
+    for (int64_t u : {1, 2, 3}) t.add(u, 30, 1);
+    for (int64_t u : {1, 2}) t.add(u, 20, 2);
+    t.add(3, 20, 4);
+    t.add(3, 20, 1);  // a duplicate counts as a row
+    t.add(2, 5, 3);
+    t.add(1, 10, 5);
+    const core::Interactions by_id = test::build(t, core::DuplicatePolicy::Sum);
+    const core::Interactions popular =
+        test::build(t, core::DuplicatePolicy::Sum, core::ItemOrder::ByInteractions);
+    EXPECT_EQ(popular.item_ids, (std::vector<int64_t>{20, 30, 5, 10}));
+    EXPECT_EQ(popular.user_ids, by_id.user_ids);
+    EXPECT_EQ(popular.duplicates_merged, 1);
+    // The same (user, item, value) rows, each user's by its items' new numbers.
+    for (int32_t u = 0; u < by_id.by_user.rows(); ++u) {
+        std::vector<std::pair<int64_t, float>> a, b;
+        for (int64_t p = by_id.by_user.indptr[u]; p < by_id.by_user.indptr[u + 1]; ++p)
+            a.emplace_back(by_id.item_ids[by_id.by_user.indices[p]], by_id.by_user.values[p]);
+        for (int64_t p = popular.by_user.indptr[u]; p < popular.by_user.indptr[u + 1]; ++p) {
+            if (p > popular.by_user.indptr[u]) {
+                EXPECT_LT(popular.by_user.indices[p - 1], popular.by_user.indices[p]);
+            }
+            b.emplace_back(popular.item_ids[popular.by_user.indices[p]], popular.by_user.values[p]);
+        }
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        EXPECT_EQ(a, b) << "user " << u;
+    }
+    EXPECT_EQ(popular.by_item.row_size(0), 3);  // item 20
 }
 
 TEST(Interactions, DuplicatesAverageForRatings) {

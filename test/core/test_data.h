@@ -22,10 +22,11 @@ struct Triplets {
 };
 
 inline core::Interactions build(const Triplets &t,
-                                core::DuplicatePolicy policy = core::DuplicatePolicy::Average) {
+                                core::DuplicatePolicy policy = core::DuplicatePolicy::Average,
+                                core::ItemOrder order = core::ItemOrder::ById) {
     core::InteractionBuilder builder(policy);
     builder.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
-    return builder.finish();
+    return builder.finish(1, {}, order);
 }
 
 inline const core::StopCheck never_stop = [] { return false; };
