@@ -57,6 +57,16 @@ TEST(Interactions, ItemsByInteractionsArePopularFirstTiesById) {
     EXPECT_EQ(popular.by_item.row_size(0), 3);  // item 20
 }
 
+TEST(Interactions, FinishStopsWhenCancelled) {
+    test::Triplets t;
+    for (int u = 0; u < 3000; ++u) t.add(u, u % 17, 1.0f);
+    core::InteractionBuilder builder(core::DuplicatePolicy::Sum);
+    builder.add(t.users.data(), t.items.data(), t.values.data(), t.users.size());
+    EXPECT_THROW(builder.finish(
+                     2, [] { return true; }, core::ItemOrder::ByInteractions),
+                 core::Cancelled);
+}
+
 TEST(Interactions, DuplicatesAverageForRatings) {
     test::Triplets t;
     t.add(1, 1, 2);
