@@ -241,7 +241,7 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
     const float alpha = static_cast<float>(o.alpha);
     const int f = static_cast<int>(other.cols());
     const Products products{cpu_kernel(), gram, other};
-    const int steps = cg_steps_for(o, f);
+    const int steps = cg_steps_for(o, f), streamed_steps = cg_steps_for(o, f, true);
     auto reg_of = [&](int64_t n) {
         return implicit_row_regularization(o.regularization, o.scale_regularization, n);
     };
@@ -294,7 +294,9 @@ void solve_implicit_side(const Csr &m, const FactorMatrix &other, const Gram &gr
                     b.x.row(count) = out.row(u);
                 }
                 const bool loss_at_start = observed && at == LossAt::Start;
-                conjugate_gradients(products, count, steps, loss_at_start, b);
+                const bool streamed = bytes > kBatchBytes;  // a long row, alone
+                conjugate_gradients(products, count, streamed ? streamed_steps : steps,
+                                    loss_at_start, b);
                 out.middleRows(first, count) = b.x.topRows(count);
                 for (int k = 0; k < count; ++k) {
                     if (loss_at_start)

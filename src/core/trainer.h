@@ -65,9 +65,17 @@ struct TrainOptions {
 // at 32 and 64 factors two steps reached the same loss and ranking as three
 // in 17-30 % less time; at 128 and 256 two plain steps fell short, two
 // preconditioned ones end lower than three plain (bench/RESULTS.md).
-inline int cg_steps_for(const TrainOptions &o, int factors) {
+//
+// `streamed`: a row whose other side's factor rows are too many to stay in
+// cache from one step to the next, so each step reads them from memory
+// again. Preconditioned, such a row takes one step: on 25M interactions at
+// 256 factors that cut the item side by about a fifth, and the loss after
+// 15 iterations and the rankings on three data sets stayed those of two
+// steps (bench/RESULTS.md).
+inline int cg_steps_for(const TrainOptions &o, int factors, bool streamed = false) {
     if (o.cg_steps > 0) return o.cg_steps;
-    return factors <= 64 || factors >= o.eigenbasis_from_factors ? 2 : 3;
+    if (factors >= o.eigenbasis_from_factors) return streamed ? 1 : 2;
+    return factors <= 64 ? 2 : 3;
 }
 
 struct IterationReport {

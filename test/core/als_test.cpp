@@ -423,6 +423,38 @@ TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsAndFromTheEigenbasisUnlessTold) {
     EXPECT_EQ(core::cg_steps_for(o, 127), 3);
     EXPECT_EQ(core::cg_steps_for(o, 128), 2);  // preconditioned in the Gram's eigenbasis
     EXPECT_EQ(core::cg_steps_for(o, 256), 2);
+    EXPECT_EQ(core::cg_steps_for(o, 64, true), 2);
+    EXPECT_EQ(core::cg_steps_for(o, 127, true), 3);
+    EXPECT_EQ(core::cg_steps_for(o, 128, true), 1);  // a row streamed from memory
+    EXPECT_EQ(core::cg_steps_for(o, 256, true), 1);
     o.cg_steps = 5;
     EXPECT_EQ(core::cg_steps_for(o, 64), 5);
+    EXPECT_EQ(core::cg_steps_for(o, 256, true), 5);
+}
+
+// Two items with 1,500 users each: at 128 factors their users' rows (768 KB)
+// are more than a batch keeps in cache, so each takes one preconditioned
+// step where the other rows take two. The model ends where two steps for
+// every row take it.
+TEST(ImplicitAls, RowsStreamedFromMemoryTakeOneStepAndEndWhereTwoDo) {
+    test::Triplets t;
+    core::SplitMix64 rng(23);
+    for (int64_t u = 0; u < 1500; ++u) {
+        for (int64_t item : {0, 1}) t.add(u, item, 1.0f + static_cast<float>(rng.next() % 3));
+        for (int j = 0; j < 3; ++j) t.add(u, 2 + static_cast<int64_t>(rng.next() % 300), 1.0f);
+    }
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 128;
+    o.iterations = 12;
+    o.alpha = 5.0;
+    o.regularization = 0.5;
+    ASSERT_EQ(core::cg_steps_for(o, o.factors, true), 1);
+    std::vector<double> one_step, two_steps;
+    const core::FactorModel streamed = train(t, o, &one_step);
+    o.cg_steps = 2;
+    const core::FactorModel every_row_two = train(t, o, &two_steps);
+    EXPECT_NEAR(one_step.back(), two_steps.back(), 2e-3 * two_steps.back());
+    const Eigen::MatrixXf p = predictions(streamed), q = predictions(every_row_two);
+    EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 0.05f * q.cwiseAbs().maxCoeff());
 }
