@@ -41,10 +41,11 @@ struct Interactions {
 };
 
 // Collects rows in batches (as the glue reads them) and builds Interactions.
-// Dense indices follow ascending external ids (items: or their ItemOrder), so
-// the result does not depend on the order rows arrive in. Memory: 12 bytes per row while collecting, in
-// fixed-size blocks (no doubling copies); finish() turns the blocks into the
-// user-major CSR one block at a time, freeing each as it goes.
+// Dense indices follow ascending external ids (items: or their ItemOrder),
+// so the result does not depend on the order rows arrive in. Memory: 12
+// bytes per row while collecting, in fixed-size blocks (no doubling copies);
+// finish() turns the blocks into the user-major CSR one block at a time,
+// freeing each as it goes.
 class InteractionBuilder {
   public:
     explicit InteractionBuilder(DuplicatePolicy policy) : policy_(policy) {}
