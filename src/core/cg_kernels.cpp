@@ -18,7 +18,7 @@ namespace cfrec::core {
 // rest of the library calls.
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,fma")
+#pragma GCC target("avx512f,fma,f16c")
 namespace avx512 {
 namespace {
 struct L {
@@ -45,6 +45,17 @@ struct L {
     static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
     static V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a b
     static float sum(V v) { return _mm512_reduce_add_ps(v); }
+    static V load_half(const uint16_t *p) {
+        return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)));
+    }
+    static void store_half(uint16_t *p, V v) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(p),
+                            _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    }
+    // Whether a lane's magnitude is above `limit` or not a number.
+    static bool beyond(V v, float limit) {
+        return _mm512_cmp_ps_mask(_mm512_abs_ps(v), set1(limit), _CMP_NLE_UQ) != 0;
+    }
 };
 }  // namespace
 #include "core/cg_kernel_body.inc"
@@ -52,7 +63,7 @@ struct L {
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2,fma,f16c")
 namespace avx2 {
 namespace {
 struct L {
@@ -89,6 +100,17 @@ struct L {
         const __m128 quarter = _mm_add_ps(half, _mm_movehl_ps(half, half));
         return _mm_cvtss_f32(_mm_add_ss(quarter, _mm_movehdup_ps(quarter)));
     }
+    static V load_half(const uint16_t *p) {
+        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
+    }
+    static void store_half(uint16_t *p, V v) {
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(p),
+                         _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    }
+    static bool beyond(V v, float limit) {
+        const V magnitude = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+        return _mm256_movemask_ps(_mm256_cmp_ps(magnitude, set1(limit), _CMP_NLE_UQ)) != 0;
+    }
 };
 }  // namespace
 #include "core/cg_kernel_body.inc"
@@ -115,6 +137,27 @@ void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *o
     if (kernel == CpuKernel::Avx2) return avx2::add_row_part(row, v, out, residual, observed);
 #endif
     (void)row, (void)v, (void)out, (void)residual, (void)observed;
+    std::abort();
+}
+
+void add_row_part_from_half(CpuKernel kernel, const RowPart &row, const uint16_t *half,
+                            const float *v, float *out, bool residual, double *observed) {
+#ifdef CFREC_X86_KERNELS
+    if (kernel == CpuKernel::Avx512)
+        return avx512::add_row_part_from_half(row, half, v, out, residual, observed);
+    if (kernel == CpuKernel::Avx2)
+        return avx2::add_row_part_from_half(row, half, v, out, residual, observed);
+#endif
+    (void)row, (void)half, (void)v, (void)out, (void)residual, (void)observed;
+    std::abort();
+}
+
+bool round_to_half(CpuKernel kernel, const float *values, int64_t n, uint16_t *half) {
+#ifdef CFREC_X86_KERNELS
+    if (kernel == CpuKernel::Avx512) return avx512::round_to_half(values, n, half);
+    if (kernel == CpuKernel::Avx2) return avx2::round_to_half(values, n, half);
+#endif
+    (void)values, (void)n, (void)half;
     std::abort();
 }
 

@@ -39,6 +39,17 @@ struct RowPart {
 void add_row_part(CpuKernel kernel, const RowPart &row, const float *v, float *out, bool residual,
                   double *observed = nullptr);
 
+// add_row_part with each y_j read from `half`: row.other's rows rounded to
+// half precision (round_to_half), f a multiple of 16. Half the bytes of the
+// gathers that most of implicit ALS's time goes to (implicit_side.cpp).
+void add_row_part_from_half(CpuKernel kernel, const RowPart &row, const uint16_t *half,
+                            const float *v, float *out, bool residual, double *observed = nullptr);
+
+// half = the n values (a multiple of 16) rounded to half precision; false
+// when one is beyond its range (|value| > 60000, or not a number), half then
+// being part written.
+bool round_to_half(CpuKernel kernel, const float *values, int64_t n, uint16_t *half);
+
 // gram += rows^T rows for `count` rows of f floats (row-major): only the
 // entries on and above the diagonal are sure to be summed; the caller
 // mirrors them.

@@ -53,6 +53,10 @@ struct TrainOptions {
     // (gram_eigenbasis.h); below, the Gram's dense products cost less than
     // the turns.
     int eigenbasis_from_factors = 128;
+    // Implicit ALS with CG where the CPU has kernels: the rows' products
+    // read the other side's factors rounded to half precision
+    // (implicit_side.cpp says why); false reads the floats, the reference.
+    bool half_precision_products = true;
     // Graph filter: a rank above what the data has (min(users, items)) is
     // lowered to it instead of refused; set when factors were left out.
     bool fit_factors_to_data = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cpu_kernel.h"
 #include "core/errors.h"
 #include "core/serving.h"
 #include "core/trainer.h"
@@ -432,17 +433,27 @@ TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsAndFromTheEigenbasisUnlessTold) {
     EXPECT_EQ(core::cg_steps_for(o, 256, true), 5);
 }
 
-// Two items with 1,500 users each: at 128 factors their users' rows (768 KB)
-// are more than a batch keeps in cache, so each takes one preconditioned
-// step where the other rows take two. The model ends where two steps for
-// every row take it.
-TEST(ImplicitAls, RowsStreamedFromMemoryTakeOneStepAndEndWhereTwoDo) {
+namespace {
+
+// 1,500 users who all have items 0 and 1, and three of 300 others each.
+test::Triplets two_items_everyone_has() {
     test::Triplets t;
     core::SplitMix64 rng(23);
     for (int64_t u = 0; u < 1500; ++u) {
         for (int64_t item : {0, 1}) t.add(u, item, 1.0f + static_cast<float>(rng.next() % 3));
         for (int j = 0; j < 3; ++j) t.add(u, 2 + static_cast<int64_t>(rng.next() % 300), 1.0f);
     }
+    return t;
+}
+
+}  // namespace
+
+// Two items with 1,500 users each: at 128 factors their users' rows (768 KB)
+// are more than a batch keeps in cache, so each takes one preconditioned
+// step where the other rows take two. The model ends where two steps for
+// every row take it.
+TEST(ImplicitAls, RowsStreamedFromMemoryTakeOneStepAndEndWhereTwoDo) {
+    const test::Triplets t = two_items_everyone_has();
     core::TrainOptions o;
     o.feedback = core::Feedback::Implicit;
     o.factors = 128;
@@ -457,4 +468,33 @@ TEST(ImplicitAls, RowsStreamedFromMemoryTakeOneStepAndEndWhereTwoDo) {
     EXPECT_NEAR(one_step.back(), two_steps.back(), 2e-3 * two_steps.back());
     const Eigen::MatrixXf p = predictions(streamed), q = predictions(every_row_two);
     EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 0.05f * q.cwiseAbs().maxCoeff());
+}
+
+// Where the CPU has kernels the rows' products read the other side rounded
+// to half precision: each iteration's loss and the predictions are the
+// floats' but for that rounding, and the factors are not the floats' bit
+// for bit (so the copy was read).
+TEST(ImplicitAls, HalfPrecisionProductsEndWhereTheFloatsDo) {
+    if (core::cpu_kernel() == core::CpuKernel::None) GTEST_SKIP() << "no kernels on this CPU";
+    const test::Triplets t = two_items_everyone_has();
+    for (int factors : {64, 128}) {
+        core::TrainOptions o;
+        o.feedback = core::Feedback::Implicit;
+        o.factors = factors;
+        o.iterations = 10;
+        o.alpha = 5.0;
+        o.regularization = 0.5;
+        ASSERT_TRUE(o.half_precision_products);
+        std::vector<double> half_loss, float_loss;
+        const core::FactorModel from_half = train(t, o, &half_loss);
+        o.half_precision_products = false;
+        const core::FactorModel from_floats = train(t, o, &float_loss);
+        for (size_t k = 0; k < float_loss.size(); ++k)
+            EXPECT_NEAR(half_loss[k], float_loss[k], 1e-4 * float_loss[k])
+                << "f " << factors << " iteration " << k + 1;
+        const Eigen::MatrixXf p = predictions(from_half), q = predictions(from_floats);
+        EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 1e-2f * q.cwiseAbs().maxCoeff())
+            << "f " << factors;
+        EXPECT_GT((from_half.item_factors - from_floats.item_factors).cwiseAbs().maxCoeff(), 0.0f);
+    }
 }

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "core/cg_kernels.h"
+#include "core/half_rows.h"
 #include "core/random.h"
 #include "test_data.h"
 
@@ -59,6 +63,30 @@ TEST(CgKernels, GramProductsMatchDoublePrecision) {
             }
 }
 
+// In double precision: the observed loss at v of a row's interactions with
+// `other`, and out plus the row's part of A v (or of b - A v).
+double loss_in_double(const RowMajor &other, const core::RowPart &row, const RowMajor &v) {
+    double loss = 0;
+    for (int64_t j = 0; j < row.n; ++j) {
+        const double s = other.row(row.index[j]).cast<double>().dot(v.row(0).cast<double>());
+        const double c = 1.0 + row.alpha * row.values[j];
+        loss += c * (1 - s) * (1 - s) - s * s;
+    }
+    return loss;
+}
+
+Eigen::VectorXd row_part_in_double(const RowMajor &other, const core::RowPart &row,
+                                   const RowMajor &v, const RowMajor &out, bool residual) {
+    Eigen::VectorXd want = out.row(0).transpose().cast<double>();
+    for (int64_t j = 0; j < row.n; ++j) {
+        const Eigen::VectorXd y = other.row(row.index[j]).transpose().cast<double>();
+        const double extra = row.alpha * row.values[j];
+        const double d = y.dot(v.row(0).transpose().cast<double>());
+        want += (residual ? 1 + extra * (1 - d) : extra * d) * y;
+    }
+    return want;
+}
+
 TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())
         for (int f : kFactors)
@@ -67,25 +95,12 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
                 std::vector<int32_t> index;
                 std::vector<float> values;
                 random_interactions(n, 60, 4, index, values);
-                const float alpha = 2.5f;
-                const core::RowPart row{other.data(), index.data(), values.data(), n, alpha, f};
+                const core::RowPart row{other.data(), index.data(), values.data(), n, 2.5f, f};
                 const RowMajor v = test::random_rows(1, f, 5);
-                double loss = 0;
-                for (int j = 0; j < n; ++j) {
-                    const double s =
-                        other.row(index[j]).cast<double>().dot(v.row(0).cast<double>());
-                    const double c = 1.0 + alpha * values[j];
-                    loss += c * (1 - s) * (1 - s) - s * s;
-                }
+                const double loss = loss_in_double(other, row, v);
                 for (bool residual : {false, true}) {
                     RowMajor out = test::random_rows(1, f, 6);
-                    Eigen::VectorXd want = out.row(0).transpose().cast<double>();
-                    for (int j = 0; j < n; ++j) {
-                        const Eigen::VectorXd y = other.row(index[j]).transpose().cast<double>();
-                        const double extra = alpha * values[j];
-                        const double d = y.dot(v.row(0).transpose().cast<double>());
-                        want += (residual ? 1 + extra * (1 - d) : extra * d) * y;
-                    }
+                    const Eigen::VectorXd want = row_part_in_double(other, row, v, out, residual);
                     double observed = -1;  // the loss at v, taken with the residual
                     core::add_row_part(kernel, row, v.data(), out.data(), residual,
                                        residual ? &observed : nullptr);
@@ -99,6 +114,59 @@ TEST(CgKernels, RowPartsAndLossMatchDoublePrecision) {
                 EXPECT_NEAR(core::observed_loss(kernel, row, v.data()), loss, 1e-4 * (1 + std::abs(loss)));
             }
 }
+
+#if defined(__x86_64__)
+// The same products from a half-precision copy: those of the rounded rows.
+TEST(CgKernels, RowPartsFromAHalfCopyAreThoseOfItsRoundedRows) {
+    for (core::CpuKernel kernel : kernels_here())
+        for (int f : {16, 32, 48, 64, 128, 256})
+            for (int n : {0, 1, 3, 4, 5, 7, 40}) {
+                const RowMajor other = test::random_rows(60, f, 3);
+                std::vector<uint16_t> half(other.size());
+                ASSERT_TRUE(core::round_to_half(kernel, other.data(), other.size(), half.data()));
+                RowMajor rounded(60, f);
+                for (Eigen::Index k = 0; k < other.size(); ++k) {
+                    rounded.data()[k] = core::from_half(half[k]);
+                    // To nearest: half a unit in the last place, 2^-25 apart below
+                    // half precision's normal range.
+                    ASSERT_LE(std::abs(rounded.data()[k] - other.data()[k]),
+                              std::max(std::ldexp(std::abs(other.data()[k]), -11),
+                                       std::ldexp(1.0f, -25)));
+                }
+                std::vector<int32_t> index;
+                std::vector<float> values;
+                random_interactions(n, 60, 4, index, values);
+                const core::RowPart row{other.data(), index.data(), values.data(), n, 2.5f, f};
+                const RowMajor v = test::random_rows(1, f, 5);
+                for (bool residual : {false, true}) {
+                    RowMajor out = test::random_rows(1, f, 6);
+                    const Eigen::VectorXd want = row_part_in_double(rounded, row, v, out, residual);
+                    double observed = -1;
+                    core::add_row_part_from_half(kernel, row, half.data(), v.data(), out.data(),
+                                                 residual, &observed);
+                    EXPECT_LT((out.row(0).transpose().cast<double>() - want).cwiseAbs().maxCoeff(),
+                              1e-4 * (1 + want.cwiseAbs().maxCoeff()))
+                        << "f " << f << " n " << n << " residual " << residual;
+                    const double loss = loss_in_double(rounded, row, v);
+                    EXPECT_NEAR(observed, loss, 1e-4 * (1 + std::abs(loss)));
+                }
+            }
+}
+
+TEST(CgKernels, RoundingToHalfRefusesWhatHalfCannotHold) {
+    for (core::CpuKernel kernel : kernels_here()) {
+        std::vector<float> values(32, 0.5f);
+        std::vector<uint16_t> half(32);
+        EXPECT_TRUE(core::round_to_half(kernel, values.data(), 32, half.data()));
+        EXPECT_EQ(core::from_half(half[31]), 0.5f);
+        for (float beyond : {7e4f, -7e4f, std::numeric_limits<float>::quiet_NaN(),
+                             std::numeric_limits<float>::infinity()}) {
+            values[21] = beyond;
+            EXPECT_FALSE(core::round_to_half(kernel, values.data(), 32, half.data())) << beyond;
+        }
+    }
+}
+#endif  // __x86_64__
 
 TEST(CgKernels, CgStepMatchesDoublePrecision) {
     for (core::CpuKernel kernel : kernels_here())

@@ -63,3 +63,37 @@ TEST(ImplicitSide, FormedLongRowsSolveAsCholesky) {
         EXPECT_NEAR(formed_loss[item], exact_loss[item], 1e-5 * confidence) << "item " << item;
     }
 }
+
+// The rows' products read the other side rounded to half precision, unless
+// a value is beyond half precision's range: then the floats, bit for bit.
+TEST(ImplicitSide, FactorsBeyondHalfPrecisionAreReadAsFloats) {
+    if (core::cpu_kernel() == core::CpuKernel::None) GTEST_SKIP() << "no kernels on this CPU";
+    core::SplitMix64 rng(5);
+    const int32_t users = 2000;
+    const core::Csr m = items_with_long_rows(rng, users);
+    core::FactorMatrix other(users, 16);
+    for (Eigen::Index k = 0; k < other.size(); ++k)
+        other.data()[k] = static_cast<float>(rng.uniform()) * 0.2f;
+    core::TrainOptions o;
+    o.feedback = core::Feedback::Implicit;
+    o.factors = 16;
+    o.alpha = 2.0;
+    o.regularization = 0.1;
+    for (float top : {0.2f, 1e5f}) {
+        other(7, 3) = top;
+        const Eigen::MatrixXf gram = other.transpose() * other;
+        core::FactorMatrix from_half = core::FactorMatrix::Zero(m.rows(), 16);
+        core::FactorMatrix from_floats = from_half;
+        o.half_precision_products = true;
+        core::solve_implicit_side(m, other, gram, o, test::never_stop, from_half);
+        o.half_precision_products = false;
+        core::solve_implicit_side(m, other, gram, o, test::never_stop, from_floats);
+        const float apart = (from_half - from_floats).cwiseAbs().maxCoeff();
+        if (top > 6e4f) {
+            EXPECT_EQ(apart, 0.0f);
+        } else {
+            EXPECT_GT(apart, 0.0f);
+            EXPECT_LT(apart, 1e-2f * from_floats.cwiseAbs().maxCoeff());
+        }
+    }
+}
