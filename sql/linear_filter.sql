@@ -9,11 +9,22 @@ ALTER TABLE lf_visits ADD COLUMN seq bigserial;
 CREATE INDEX ON lf_visits (user_id, item_id);
 
 -- Defaults: implicit feedback, no rating column, the rank (256) lowered to
--- what 60 users and 40 items allow, 8 passes, alpha (the ideal term) 0.2.
+-- what 60 users and 40 items allow, 8 passes, alpha (the ideal term) 1.5
+-- times the strength s^2 of the weakest direction kept.
 SELECT model, feedback, users, items, interactions
 FROM cfrec_train('lf_visits', 'lf', algorithm => 'linear_filter');
-SELECT algorithm, feedback, factors, iterations, regularization, alpha, rating_column
+SELECT algorithm, feedback, factors, iterations, regularization, alpha > 0 AS alpha_set, rating_column
 FROM cfrec_model WHERE name = 'lf';
+-- s^2 is a column's squared norm in the item factors (the singular vectors
+-- times their values); columns of no strength are not directions.
+WITH strength AS (
+    SELECT k, sum(f.factors[k] ^ 2) AS s2
+    FROM cfrec_item_factors f, generate_subscripts(f.factors, 1) k
+    WHERE f.model = 'lf' GROUP BY k)
+SELECT abs(m.alpha - 1.5 * min(s2)) < 1e-4 * m.alpha AS alpha_from_weakest
+FROM cfrec_model m, strength
+WHERE m.name = 'lf' AND s2 > 1e-8 * (SELECT max(s2) FROM strength) GROUP BY m.alpha;
+SELECT parameters->'alpha' AS asked_alpha FROM cfrec_training_log WHERE model = 'lf' ORDER BY id LIMIT 1;
 -- No user vectors; the interactions instead, one row per user.
 SELECT (SELECT count(*) FROM cfrec_user_factors WHERE model = 'lf') AS user_rows,
        (SELECT count(*) FROM cfrec_item_factors WHERE model = 'lf') AS item_rows,

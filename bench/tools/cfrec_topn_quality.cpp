@@ -6,7 +6,7 @@
 //
 //   cfrec_topn_quality DIR CONFIG...     CONFIG: als:f=64,a=1,r=0.1,i=15
 //                                                graph_filter:f=512,a=1,i=3[,pop=0.1]
-//                                                linear_filter:f=256,i=8,a=0.2
+//                                                linear_filter:f=256,i=8[,a=0.2]
 //   (linear_filter also times scoring one user at a time, as a request does)
 //   cfrec_topn_quality --from-csv RATINGS_CSV DIR   per-user 80/20 split (seed 42)
 //   cfrec_topn_quality --generate DIR SEED          synthetic check-ins (see below)
@@ -162,9 +162,10 @@ Config parse(const std::string &text) {
         const std::string k = kv.substr(0, kv.find('=')), v = kv.substr(kv.find('=') + 1);
         if (k == "f")
             c.options.factors = std::stoi(v);
-        else if (k == "a")
+        else if (k == "a") {
             c.options.alpha = std::stod(v);
-        else if (k == "r")
+            c.options.ideal_from_spectrum = false;
+        } else if (k == "r")
             c.options.regularization = std::stod(v);
         else if (k == "i")
             c.options.iterations = std::stoi(v);
@@ -247,7 +248,7 @@ void run(const core::Interactions &data, const Lists &test, const Config &c) {
             ++ranked;
         }
     }
-    std::printf("%-40s Recall@20 %.4f  NDCG@20 %.4f  train %.1f s  rank all %.1f s  (%d users)\n",
+    std::printf("%-40s Recall@20 %.5f  NDCG@20 %.5f  train %.1f s  rank all %.1f s  (%d users)\n",
                 c.text.c_str(), recall / ranked, ndcg / ranked, train_seconds,
                 seconds_since(started), ranked);
     if (!request_ms.empty()) {

@@ -72,15 +72,41 @@ struct LinearFilter::Owned {
     std::vector<float> inv_sqrt_item_degree, inv_user_degree, ideal_weight, sharpen_weight;
     std::vector<uint16_t> half_factors;
     std::vector<float> half_slack;
+    double ideal;
 };
 
 LinearFilter::LinearFilter(const LinearFilterArrays &arrays) : a_(arrays) {}
+
+double LinearFilter::ideal() const {
+    return owned_ ? owned_->ideal : std::numeric_limits<double>::quiet_NaN();
+}
+
+namespace {
+
+// Below this share of the largest singular value a direction is noise of a
+// spectrum asked for past the data's rank: it gets no weight.
+float tiny_singular_value(const Eigen::VectorXf &singular_values) {
+    return 1e-4f * std::max(singular_values.size() ? singular_values.maxCoeff() : 0.0f, 1e-30f);
+}
+
+}  // namespace
+
+double spectrum_ideal_weight(const FactorMatrix &factors) {
+    const Eigen::VectorXf singular_values = factors.colwise().norm().transpose();
+    const float tiny = tiny_singular_value(singular_values);
+    double weakest = 0.0;
+    for (Eigen::Index k = 0; k < singular_values.size(); ++k)
+        if (singular_values[k] > tiny && (weakest == 0.0 || singular_values[k] < weakest))
+            weakest = singular_values[k];
+    return kLinearFilterIdealPerWeakest * weakest * weakest;
+}
 
 LinearFilter::~LinearFilter() = default;
 
 LinearFilter::LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorMatrix &factors,
                            double ideal, double sharpening) {
     auto o = std::make_unique<Owned>();
+    o->ideal = ideal;
     o->row_ids = std::move(row_ids);
     o->by_user = std::move(rows);
     o->by_user.values.clear();
@@ -88,8 +114,7 @@ LinearFilter::LinearFilter(std::vector<int64_t> row_ids, Csr rows, const FactorM
     const Eigen::VectorXf singular_values = factors.colwise().norm().transpose();
     // Directions with no singular value (data of lower rank than asked for)
     // are arbitrary: they get no weight, as in the graph filter.
-    const float tiny =
-        1e-4f * std::max(singular_values.size() ? singular_values.maxCoeff() : 0.0f, 1e-30f);
+    const float tiny = tiny_singular_value(singular_values);
     o->ideal_weight.resize(singular_values.size());
     o->sharpen_weight.resize(singular_values.size());
     for (Eigen::Index k = 0; k < singular_values.size(); ++k) {
@@ -323,9 +348,11 @@ FactorModel LinearFilterTrainer::take_model() {
     model.item_factors = spectrum.vectors * spectrum.values.asDiagonal();
     model.item_counts = row_sizes(data_.by_item);
     model.item_bias.assign(data_.item_ids.size(), 0.0f);
-    model.linear = std::make_shared<const LinearFilter>(
-        std::move(data_.user_ids), std::move(data_.by_user), model.item_factors, options_.alpha,
-        kLinearFilterSharpening);
+    const double ideal =
+        options_.ideal_from_spectrum ? spectrum_ideal_weight(model.item_factors) : options_.alpha;
+    model.linear =
+        std::make_shared<const LinearFilter>(std::move(data_.user_ids), std::move(data_.by_user),
+                                             model.item_factors, ideal, kLinearFilterSharpening);
     model.item_ids = std::move(data_.item_ids);
     model.user_factors = FactorMatrix(0, model.item_factors.cols());
     return model;

@@ -14,7 +14,9 @@
 // strength x = s^2 gets g(x) = -s x^2 up to x = 1/2s and -(x - 1/4s) past
 // it, so x + g(x) stays at its peak 1/4s and the filter low-pass
 // (LinearFilter's constructor says why). The third is GF-CF's ideal
-// low-pass term.
+// low-pass term: it lifts every kept direction by about `ideal`, so by
+// default `ideal` is measured in the spectrum's own units
+// (spectrum_ideal_weight).
 //
 // As a model: the item factors are W = V S (so S is the norm of W's
 // columns, and the factor table alone keeps the spectrum), and a
@@ -38,11 +40,20 @@ namespace cfrec::core {
 
 // Defaults measured on LightGCN's Yelp2018 split (bench/RESULTS.md): rank
 // 128 loses 2 % of Recall@20, 4 spectrum passes 0.4 %; sharpening 0.5 or
-// 1.5 and ideal 0.1 or 0.3 each lose 0.5-3 %.
+// 1.5 each lose 0.5-3 %. The ideal term's weight was chosen on held-out
+// parts of three data sets' training interactions (bench/RESULTS.md).
 constexpr int kLinearFilterRank = 256;
 constexpr int kLinearFilterPasses = 8;
-constexpr double kLinearFilterIdeal = 0.2;
+constexpr double kLinearFilterIdealPerWeakest = 1.5;
 constexpr double kLinearFilterSharpening = 1.0;
+
+// The ideal term's weight when alpha is left out, for item factors W = V S:
+// kLinearFilterIdealPerWeakest times the strength x = s^2 of the weakest
+// direction kept (0 when none has any). The linear term gives a direction
+// its x; a fixed lift would mean another filter on dense data, whose kept
+// directions are weak (x = 0.06 at the 256th on ml-latest-small), than on
+// data of strong communities (0.28 on the synthetic check-ins).
+double spectrum_ideal_weight(const FactorMatrix &factors);
 
 // A CSR matrix's pattern (no values), read in place.
 struct PatternView {
@@ -82,6 +93,9 @@ class LinearFilter {
     ~LinearFilter();
 
     int32_t items() const { return a_.by_item.rows(); }
+    // The ideal term's weight this filter was built with; NaN for a filter
+    // reading a blob (its weights are per column there).
+    double ideal() const;
     Span<int64_t> row_ids() const { return a_.row_ids; }
     // A training user's row, or -1.
     int32_t row_index(int64_t user_id) const;

@@ -38,8 +38,8 @@ void validate_options(const TrainOptions &o) {
             "ALS.");
     require(std::isfinite(o.alpha) && o.alpha >= 0.0, "alpha must be a finite number >= 0",
             "alpha scales interaction strength into confidence (implicit ALS, default 5) "
-            "or weighs a graph filter's ideal low-pass part (default 1, 0.2 for the linear "
-            "filter).");
+            "or weighs a graph filter's ideal low-pass part (default 1; the linear filter "
+            "weighs it by its spectrum when alpha is left out).");
     require(std::isfinite(o.learning_rate) && o.learning_rate > 0.0 && o.learning_rate < 1.0,
             "learning_rate must be between 0 and 1",
             "SGD steps of 0.002 to 0.02 are usual; the default is 0.01.");
@@ -133,7 +133,8 @@ TrainOptions default_options(Algorithm algorithm, Feedback feedback) {
     } else if (algorithm == Algorithm::LinearFilter) {
         o.factors = kLinearFilterRank;
         o.regularization = 0.0;
-        o.alpha = kLinearFilterIdeal;
+        o.alpha = 0.0;  // unused while ideal_from_spectrum
+        o.ideal_from_spectrum = true;
     } else if (algorithm == Algorithm::SvdPlusPlus) {
         o.factors = 128;
     } else if (algorithm == Algorithm::Bpmf) {

@@ -60,6 +60,9 @@ struct TrainOptions {
     // Graph filter: a rank above what the data has (min(users, items)) is
     // lowered to it instead of refused; set when factors were left out.
     bool fit_factors_to_data = false;
+    // Linear filter: its ideal term weighed by its spectrum
+    // (spectrum_ideal_weight) instead of by alpha; cleared when alpha is given.
+    bool ideal_from_spectrum = false;
 };
 
 // The CG steps implicit ALS takes for rows of `factors`: o.cg_steps, or

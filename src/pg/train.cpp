@@ -167,7 +167,10 @@ core::TrainOptions options_from(FunctionCallInfo fcinfo, core::Algorithm algorit
     if (!PG_ARGISNULL(kIterations)) o.iterations = PG_GETARG_INT32(kIterations);
     o.seed = static_cast<uint64_t>(PG_GETARG_INT64(kSeed));
     if (!PG_ARGISNULL(kRegularization)) o.regularization = PG_GETARG_FLOAT8(kRegularization);
-    if (!PG_ARGISNULL(kAlpha)) o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
+    if (!PG_ARGISNULL(kAlpha)) {
+        o.alpha = PG_GETARG_FLOAT8(kAlpha);  // explicit models ignore it
+        o.ideal_from_spectrum = false;
+    }
     o.threads = cfrec_threads;
     call_cpp([&] { core::validate_options(o); });
     return o;
@@ -306,9 +309,11 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     appendStringInfo(&log->parameters,
                      ", \"feedback\": \"%s\", \"algorithm\": \"%s\", "
                      "\"factors\": %d, \"iterations\": %d, \"regularization\": %g, "
-                     "\"alpha\": %g, \"learning_rate\": %g, \"seed\": %lld}",
+                     "\"alpha\": %s, \"learning_rate\": %g, \"seed\": %lld}",
                      implicit ? "implicit" : "explicit", core::algorithm_name(options.algorithm),
-                     options.factors, options.iterations, options.regularization, options.alpha,
+                     options.factors, options.iterations, options.regularization,
+                     // null: from the model's spectrum (cfrec_model has the value)
+                     options.ideal_from_spectrum ? "null" : psprintf("%g", options.alpha),
                      options.learning_rate, static_cast<long long>(options.seed));
 
     auto *builder = ContextOwned<core::InteractionBuilder>::create(call_context);
@@ -389,7 +394,9 @@ Datum train(FunctionCallInfo fcinfo, TrainingLog *log) {
     record.factors = m.factors();  // the graph filter's default rank fits small data
     record.iterations = options.iterations;
     record.regularization = options.regularization;
-    record.alpha = implicit ? options.alpha : std::numeric_limits<double>::quiet_NaN();
+    record.alpha = !implicit  ? std::numeric_limits<double>::quiet_NaN()
+                   : m.linear ? m.linear->ideal()  // what it was built with
+                              : options.alpha;
     record.seed = PG_GETARG_INT64(kSeed);
     record.watermark_column = watermark_column;
     record.watermark = watermark;

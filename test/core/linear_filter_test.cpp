@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
 #include <cmath>
 
 #include "core/cpu_kernel.h"
@@ -36,11 +37,17 @@ core::Interactions almost_apart() {
     return test::build(t, core::DuplicatePolicy::Sum);
 }
 
-core::FactorModel train(const core::Interactions &data, int rank, int passes = 3) {
+// `ideal` NaN: weighed by the spectrum, as when alpha is left out.
+core::FactorModel train(const core::Interactions &data, int rank, int passes = 3,
+                        double ideal = NAN) {
     core::TrainOptions o =
         core::default_options(core::Algorithm::LinearFilter, core::Feedback::Implicit);
     o.factors = rank;
     o.iterations = passes;
+    if (!std::isnan(ideal)) {
+        o.alpha = ideal;
+        o.ideal_from_spectrum = false;
+    }
     auto trainer = core::make_trainer(data, o);
     for (int it = 0; it < passes; ++it) trainer->step(test::never_stop);
     return trainer->take_model();
@@ -74,6 +81,41 @@ TEST(LinearFilter, KeepsTheInteractionsAndTheSpectrum) {
     EXPECT_NEAR(m.item_factors.colwise().norm().maxCoeff(), 1.0, 1e-4);
 }
 
+// Left to the defaults, the ideal term lifts the kept directions by a fixed
+// multiple of the weakest one's strength x = s^2, here R~'s 8th singular
+// value squared; alpha, when given, is the weight itself.
+TEST(LinearFilter, WeighsItsIdealTermByTheWeakestDirectionKept) {
+    const core::Interactions data = communities();
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(normalized_dense(data));
+    const double eighth = svd.singularValues()[7];
+    const core::FactorModel m = train(data, 8, 8);
+    EXPECT_NEAR(m.linear->ideal(), core::kLinearFilterIdealPerWeakest * eighth * eighth,
+                1e-3 * eighth * eighth);
+    EXPECT_DOUBLE_EQ(m.linear->ideal(), core::spectrum_ideal_weight(m.item_factors));
+    EXPECT_EQ(train(data, 8, 8, 0.3).linear->ideal(), 0.3);
+}
+
+// Asked for more directions than the data has, the empty ones are not the
+// weakest kept: the weight comes from the last real one. Items 5-9 here
+// have exactly the users of items 0-4, so R~ has rank 5 at most.
+TEST(LinearFilter, WeighsItsIdealTermByRealDirectionsOnly) {
+    test::Triplets t;
+    for (int64_t u = 0; u < 20; ++u)
+        for (int64_t i = 0; i < 5; ++i)
+            if ((u * 7 + i * 3) % 4 != 0) {
+                t.add(u, i, 1.0f);
+                t.add(u, i + 5, 1.0f);
+            }
+    const core::Interactions data = test::build(t, core::DuplicatePolicy::Sum);
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(normalized_dense(data));
+    const Eigen::Index real = (svd.singularValues().array() > 1e-6).count();
+    ASSERT_LE(real, 5);
+    const double last = svd.singularValues()[real - 1];
+    const core::FactorModel m = train(data, 10, 8);
+    EXPECT_NEAR(m.linear->ideal(), core::kLinearFilterIdealPerWeakest * last * last,
+                1e-3 * last * last);
+}
+
 // The linear term is r R~^T R~ exactly, whatever the rank.
 TEST(LinearFilter, LinearTermIsExact) {
     const core::Interactions data = communities();
@@ -95,7 +137,7 @@ TEST(LinearFilter, LinearTermIsExact) {
 // x = 1/2s and 1/4s past it, checked densely through P's eigenvectors.
 TEST(LinearFilter, MatchesTheDenseFormulaAtFullRank) {
     const core::Interactions data = almost_apart();
-    const core::FactorModel m = train(data, 60);
+    const core::FactorModel m = train(data, 60, 3, 0.2);
     const core::ModelView v = m.view();
     const Eigen::MatrixXd r = normalized_dense(data);
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(r.transpose() * r);
@@ -106,7 +148,7 @@ TEST(LinearFilter, MatchesTheDenseFormulaAtFullRank) {
     EXPECT_GT(eigen.eigenvalues()[g.size() - 2], 0.5 / s) << "two components reach the clamp";
     const Eigen::MatrixXd filter =
         eigen.eigenvectors() * g.asDiagonal() * eigen.eigenvectors().transpose() +
-        core::kLinearFilterIdeal * Eigen::MatrixXd::Identity(60, 60);
+        m.linear->ideal() * Eigen::MatrixXd::Identity(60, 60);
     for (int32_t u : {0, 42, 77}) {
         const std::vector<int32_t> items = items_of(m, u);
         ASSERT_FALSE(items.empty());
