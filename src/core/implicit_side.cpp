@@ -188,13 +188,21 @@ void conjugate_gradients(const Products &products, int count, int steps, bool lo
         row_part(m, b.x.row(m).data(), b.r.row(m).data(), true,
                  loss_at_start ? &b.start_loss[m] : nullptr);
         if (precondition) {
-            // M must stay positive definite: a Gram of lower rank than f
-            // has (rounded) zero eigenvalues, which with no regularisation
-            // would send the steps' directions off where A does not act.
+            // A Gram of lower rank than f has (rounded) zero eigenvalues.
+            // With regularisation A acts there too, and M stays positive
+            // definite above a floor. Without, A does not act there at all:
+            // the steps leave those directions alone, since any weight
+            // there would only scale up the residual's rounding there
+            // (with AVX-512 builds it ran the factors off to 4,000 times
+            // their size).
             const float top = products.gram_diagonal.maxCoeff() + b.reg[m];
             const float floor = std::max(1e-6f * top, std::numeric_limits<float>::min());
-            b.inverse_m.row(m) =
-                (products.gram_diagonal.array() + b.reg[m]).max(floor).inverse().matrix();
+            const auto eigenvalues = products.gram_diagonal.array();
+            if (b.reg[m] > 0.0f)
+                b.inverse_m.row(m) = (eigenvalues + b.reg[m]).max(floor).inverse().matrix();
+            else
+                b.inverse_m.row(m) =
+                    (eigenvalues >= floor).select(eigenvalues.inverse(), 0.0f).matrix();
             b.p.row(m) = b.r.row(m).cwiseProduct(b.inverse_m.row(m));
             b.rs[m] = b.r.row(m).dot(b.p.row(m));
         } else {
