@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <Eigen/SVD>
+
 #include <algorithm>
 #include <cmath>
 
@@ -395,14 +397,20 @@ TEST(ImplicitAls, TwoPreconditionedStepsEndLowerThanThreePlain) {
     EXPECT_LT(preconditioned_loss.back(), plain_loss.back());
 }
 
-// More factors than items and no regularisation: the items' Gram has zero
-// eigenvalues, which the preconditioner must not divide by (it did, and
-// the users' factors ran off to 5.6e7 where plain steps keep them at 55).
-TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
+// Six items, so at 16 factors the items' Gram has rank 6 at most.
+test::Triplets six_items_forty_users() {
     test::Triplets t;
     for (int u = 0; u < 40; ++u)
         for (int i = 0; i < 6; ++i)
             if ((u + i) % 3 != 0) t.add(u, i, 1.0f + static_cast<float>(u % 4));
+    return t;
+}
+
+// More factors than items and no regularisation: the items' Gram has zero
+// eigenvalues, which the preconditioner must not divide by (it did, and
+// the users' factors ran off to 5.6e7 where plain steps keep them at 55).
+TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
+    const test::Triplets t = six_items_forty_users();
     core::TrainOptions o = unturned_implicit(16, 20, 1.0);
     o.regularization = 0.0;
     // The two bases' products from the floats: a half-precision copy rounds
@@ -418,6 +426,31 @@ TEST(ImplicitAls, PreconditionsARankDeficientGramWithoutRegularisation) {
               1e3f * plain.user_factors.cwiseAbs().maxCoeff());
     const Eigen::MatrixXf p = predictions(plain), q = predictions(turned);
     EXPECT_LT((p - q).cwiseAbs().maxCoeff(), 1e-3f * p.cwiseAbs().maxCoeff());
+}
+
+// Without regularisation nothing acts on a user's factors outside the span
+// of the items' factors: the steps must not move them there. The size of
+// that part, which a joint turn of both sides leaves alone, stays what the
+// plain steps leave (their start, to rounding), whatever the compiler's
+// rounding in the Gram's zero eigenvalues.
+TEST(ImplicitAls, LeavesWhatNoItemSpansAloneWithoutRegularisation) {
+    const test::Triplets t = six_items_forty_users();
+    core::TrainOptions o = unturned_implicit(16, 20, 1.0);
+    o.regularization = 0.0;
+    o.half_precision_products = false;
+    auto outside_items = [](const core::FactorModel &m) {
+        const Eigen::MatrixXd y = m.item_factors.cast<double>();
+        const Eigen::JacobiSVD<Eigen::MatrixXd> svd(y, Eigen::ComputeFullV);
+        const Eigen::Index rank =
+            (svd.singularValues().array() > 1e-6 * svd.singularValues()(0)).count();
+        const Eigen::MatrixXd beyond = svd.matrixV().rightCols(y.cols() - rank);
+        return (m.user_factors.cast<double>() * beyond).norm();
+    };
+    const double plain = outside_items(train(t, o));
+    o.eigenbasis_from_factors = 1;
+    const double turned = outside_items(train(t, o));
+    EXPECT_GT(plain, 0.0) << "the users start with some of it";
+    EXPECT_LT(turned, 2.0 * plain);
 }
 
 TEST(ImplicitAls, TakesTwoCgStepsUpTo64FactorsAndFromTheEigenbasisUnlessTold) {
